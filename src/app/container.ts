@@ -1,0 +1,74 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Config } from '../config/load-config.ts'
+import { openDatabase, migrate, type Database } from '../db/database.ts'
+import { sqliteKit } from '../db/dialects/sqlite.ts'
+import { Store } from '../db/store.ts'
+import { systemClock, type Clock } from '../shared/clock.ts'
+import { DiskBlobStore } from '../blobs/disk-blob-store.ts'
+import type { BlobStore } from '../blobs/blob-store.ts'
+import { BlobGarbageCollector } from '../blobs/blob-gc.ts'
+import { SpacesService } from '../spaces/spaces.service.ts'
+import { LibrariesService } from '../libraries/libraries.service.ts'
+import { AuthService } from '../users/auth.service.ts'
+import { NodesService } from '../nodes/nodes.service.ts'
+import { TrashService, RETENTION_TASK_KIND } from '../trash/trash.service.ts'
+import { TrashPurger, type PurgeSettings } from '../trash/purge.ts'
+import { PURGE_TASK_KIND } from '../trash/trash-ops.ts'
+import { TasksService } from '../tasks/tasks.service.ts'
+import { TaskRunner } from '../tasks/task-runner.ts'
+import { AuditService } from '../audit/audit.service.ts'
+
+export interface ContainerOptions {
+  clock?: Clock
+  database?: Database
+  blobs?: BlobStore
+  purge?: PurgeSettings
+  log?: (msg: string, extra?: Record<string, unknown>) => void
+}
+
+/** The composition root: the only place that knows every concrete class. */
+export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
+  fs.mkdirSync(cfg.dataDir, { recursive: true })
+  const clock = opts.clock ?? systemClock
+  const database = opts.database ?? openDatabase(sqliteKit(cfg.db.file))
+  await migrate(database)
+  const store = new Store(database)
+  const blobs = opts.blobs ?? new DiskBlobStore({ rootDir: path.join(cfg.dataDir, 'blobs'), now: () => clock.now() })
+  const runner = new TaskRunner({ store, clock, log: opts.log }, { leaseMs: cfg.jobs.leaseMs, pollMs: cfg.jobs.pollMs })
+  const gc = new BlobGarbageCollector({ store, blobs, clock })
+  const spaces = new SpacesService({ store, clock })
+  const libraries = new LibrariesService({ store, clock, spaces })
+  const auth = new AuthService({ store, clock })
+  const nodes = new NodesService({ store, clock, blobs, spaces })
+  const trash = new TrashService({ store, clock, spaces, nodes, tasks: runner })
+  const tasks = new TasksService({ store, clock })
+  const audit = new AuditService({ store, spaces })
+  const purger = new TrashPurger({ store, clock, gc, settings: opts.purge })
+
+  runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
+  runner.register(RETENTION_TASK_KIND, (task, ctx) => purger.runRetention(task.id, ctx, Number(task.payload.asOf ?? clock.now())))
+
+  return {
+    config: cfg,
+    clock,
+    database,
+    store,
+    blobs,
+    gc,
+    runner,
+    spaces,
+    libraries,
+    auth,
+    nodes,
+    trash,
+    tasks,
+    audit,
+    async close() {
+      await runner.stop()
+      await database.db.destroy()
+    },
+  }
+}
+
+export type Container = Awaited<ReturnType<typeof buildContainer>>

@@ -1,0 +1,63 @@
+import { sql } from 'kysely'
+import type { Db } from '../db/database.ts'
+
+/** Reference counts of content-addressed blobs. Bytes are deleted only after the count reached zero and the row is gone. */
+export class BlobsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** One more reference; creates the row if new and takes the blob off the GC queue if it was waiting there. */
+  async addRef(sha256: string, sizeBytes: number, now: number, count = 1): Promise<void> {
+    await this.db
+      .insertInto('blobs')
+      .values({ sha256, size_bytes: sizeBytes, ref_count: count, created_at: now })
+      .onConflict((oc) => oc.column('sha256').doUpdateSet((eb) => ({ ref_count: eb('blobs.ref_count', '+', count) })))
+      .execute()
+    await this.db.deleteFrom('blob_gc').where('sha256', '=', sha256).execute()
+  }
+
+  /**
+   * Releases the blob references held by node rows about to be deleted (call before deleting them, in the same
+   * transaction). Set-based: one statement whatever the batch size. Blobs that reach zero are queued for byte deletion.
+   */
+  async releaseForNodes(nodeIds: number[], now: number): Promise<void> {
+    if (!nodeIds.length) return
+    const shas = (eb: any) => eb.selectFrom('nodes').select('blob_sha256').where('id', 'in', nodeIds).where('blob_sha256', 'is not', null)
+    await this.db
+      .updateTable('blobs')
+      .set({
+        ref_count: sql<number>`ref_count - (select count(*) from nodes n where n.blob_sha256 = blobs.sha256 and n.id in (${sql.join(nodeIds)}))`,
+      })
+      .where('sha256', 'in', shas)
+      .execute()
+    await this.db
+      .insertInto('blob_gc')
+      .columns(['sha256', 'queued_at'])
+      .expression((eb) => eb.selectFrom('blobs').select(['sha256', sql.lit(now).as('queued_at')]).where('sha256', 'in', shas).where('ref_count', '<=', 0))
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute()
+  }
+
+  async gcQueue(limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('blob_gc').select('sha256').orderBy('sha256').limit(limit).execute()
+    return rows.map((r) => r.sha256)
+  }
+
+  /** Of the given blobs, those still unreferenced; their rows are deleted (call inside the GC transaction). */
+  async takeUnreferenced(shas: string[]): Promise<string[]> {
+    if (!shas.length) return []
+    const rows = await this.db.selectFrom('blobs').select('sha256').where('sha256', 'in', shas).where('ref_count', '<=', 0).execute()
+    const dead = rows.map((r) => r.sha256)
+    if (dead.length) await this.db.deleteFrom('blobs').where('sha256', 'in', dead).where('ref_count', '<=', 0).execute()
+    await this.db.deleteFrom('blob_gc').where('sha256', 'in', shas).execute()
+    return dead
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return (await this.db.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst()) !== undefined
+  }
+
+  async refCount(sha256: string): Promise<number | null> {
+    const row = await this.db.selectFrom('blobs').select('ref_count').where('sha256', '=', sha256).executeTakeFirst()
+    return row ? Number(row.ref_count) : null
+  }
+}

@@ -1,0 +1,39 @@
+import path from 'node:path'
+
+/** Parsed once at start-up into a frozen object; nothing else reads process.env. */
+export interface Config {
+  http: { host: string; port: number; publicUrl: string | null }
+  dataDir: string
+  db: { kind: 'sqlite'; file: string }
+  jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
+  log: { level: string }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const errors: string[] = []
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return def
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      errors.push(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`)
+      return def
+    }
+    return n
+  }
+  const dataDir = path.resolve(env.TROVE_DATA_DIR || './data')
+  const config: Config = {
+    http: { host: env.TROVE_HOST || '127.0.0.1', port: int('TROVE_PORT', 8080, 0, 65535), publicUrl: env.TROVE_PUBLIC_URL || null },
+    dataDir,
+    db: { kind: 'sqlite', file: path.join(dataDir, 'trove.sqlite') },
+    jobs: {
+      worker: env.TROVE_WORKER !== '0',
+      leaseMs: int('TROVE_TASK_LEASE_MS', 30_000, 1000, 3_600_000),
+      pollMs: int('TROVE_TASK_POLL_MS', 500, 10, 60_000),
+      retentionPeriodMs: int('TROVE_RETENTION_PERIOD_MS', 3_600_000, 1000, 86_400_000),
+    },
+    log: { level: env.TROVE_LOG_LEVEL || 'info' },
+  }
+  if (errors.length) throw new Error(`Invalid configuration:\n  - ${errors.join('\n  - ')}`)
+  return Object.freeze(config)
+}

@@ -1,0 +1,36 @@
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely'
+import type { DB } from './schema.ts'
+import type { DialectKit } from './dialects/kit.ts'
+import * as m001 from './migrations/001-initial.ts'
+
+export type Db = Kysely<DB>
+
+export interface Database {
+  db: Db
+  kit: DialectKit
+}
+
+/** Migrations in code, in order. Each receives the kit so it can branch on the engine in one place. */
+const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Promise<void> }> = {
+  '001-initial': m001,
+}
+export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
+
+export function openDatabase(kit: DialectKit): Database {
+  return { db: new Kysely<DB>({ dialect: kit.dialect }), kit }
+}
+
+export async function migrate(database: Database): Promise<void> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {}
+      for (const [name, m] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => m.up(db, database.kit) }
+      return out
+    },
+  }
+  const { error, results } = await new Migrator({ db: database.db, provider }).migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,0 +1,22 @@
+import type { ColumnDefinitionBuilder, Dialect } from 'kysely'
+import type { DomainError } from '../../shared/errors.ts'
+
+/**
+ * The one seam between SQL engines. Repositories ask the kit, never `if (postgres)`.
+ */
+export interface DialectKit {
+  name: 'sqlite' | 'postgres'
+  dialect: Dialect
+  capabilities: {
+    /** Row locks with SKIP LOCKED exist (PostgreSQL); SQLite has one writer, so a plain UPDATE is already exclusive. */
+    skipLocked: boolean
+    /** Several processes may write at once. */
+    concurrentWriters: boolean
+  }
+  /** Column type and constraints for an auto-increment 64-bit primary key. */
+  idColumn: { type: 'integer' | 'bigserial'; build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder }
+  /** Maps engine errors (unique violation, busy) to domain errors; returns null for anything else. */
+  translateError(e: unknown): DomainError | null
+  /** True when the error is a unique-constraint violation. */
+  isUniqueViolation(e: unknown): boolean
+}

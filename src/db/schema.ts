@@ -1,0 +1,163 @@
+import type { Generated } from 'kysely'
+
+/**
+ * The Kysely view of the metadata schema. Times are epoch milliseconds (UTC) in 64-bit integers and booleans
+ * are 0/1 integers, so the same queries run unchanged on SQLite and PostgreSQL.
+ */
+export interface LibrariesTable {
+  id: string
+  name: string
+  secret_hash: string
+  multi_space: number
+  created_at: number
+}
+
+export interface SpacesTable {
+  id: Generated<number>
+  library_id: string
+  name: string
+  owner_id: string | null
+  root_node_id: number | null
+  quota_bytes: number | null
+  retention_days: number
+  recycle_enabled: number
+  hold: number
+  live_bytes: number
+  trash_bytes: number
+  trash_entries: number
+  created_at: number
+}
+
+export interface UsersTable {
+  library_id: string
+  id: string
+  password_hash: string | null
+  created_at: number
+}
+
+export interface TokensTable {
+  token_hash: string
+  library_id: string
+  user_id: string
+  space_ids: string | null
+  grants: string
+  period_seconds: number
+  expires_at: number
+  created_at: number
+}
+
+export type NodeKind = 'folder' | 'file'
+/** `live` nodes are in the tree; a `trashed`/`purging` node is the root of a recycle entry (its descendants stay `live` but unreachable). */
+export type NodeState = 'live' | 'trashed' | 'purging'
+
+export interface NodesTable {
+  id: Generated<number>
+  space_id: number
+  parent_id: number | null
+  name: string
+  kind: NodeKind
+  state: NodeState
+  /** For a file its size; for a folder the bytes of the live files below it (maintained, so trash stays O(1)). */
+  size_bytes: number
+  /** For a folder the number of live nodes below it; 0 for a file. */
+  item_count: number
+  content_type: string | null
+  blob_sha256: string | null
+  recycle_entry_id: number | null
+  created_by: string | null
+  created_at: number
+  modified_at: number
+}
+
+/** Closure table: one row per (node, ancestor-or-self). Lets "is any ancestor trashed?" cost O(depth) for any node. */
+export interface NodeAncestorsTable {
+  node_id: number
+  ancestor_id: number
+  depth: number
+}
+
+export interface BlobsTable {
+  sha256: string
+  size_bytes: number
+  ref_count: number
+  created_at: number
+}
+
+/** Blobs whose reference count reached zero; their bytes are deleted after the transaction that freed them. */
+export interface BlobGcTable {
+  sha256: string
+  queued_at: number
+}
+
+export type EntryState = 'trashed' | 'purging'
+
+export interface RecycleEntriesTable {
+  id: Generated<number>
+  space_id: number
+  root_node_id: number
+  name: string
+  kind: NodeKind
+  size_bytes: number
+  item_count: number
+  original_parent_id: number
+  original_path: string
+  modified_at: number
+  removed_at: number
+  removed_by: string
+  expires_at: number
+  state: EntryState
+  held: number
+  purge_task_id: number | null
+}
+
+export type TaskState = 'Running' | 'Succeed' | 'PartialSucceed' | 'Failed' | 'Cancelled'
+
+export interface TasksTable {
+  id: Generated<number>
+  library_id: string
+  space_id: number | null
+  kind: string
+  state: TaskState
+  payload: string
+  total: number
+  done: number
+  failed: number
+  failures: string
+  created_by: string
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  run_at: number
+  lease_owner: string | null
+  lease_until: number | null
+  attempts: number
+  dedupe_key: string | null
+  cancel_requested: number
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  library_id: string
+  space_id: number | null
+  actor: string
+  action: string
+  entry_id: number | null
+  node_id: number | null
+  name: string | null
+  details: string
+  at: number
+}
+
+export interface DB {
+  libraries: LibrariesTable
+  spaces: SpacesTable
+  users: UsersTable
+  tokens: TokensTable
+  nodes: NodesTable
+  node_ancestors: NodeAncestorsTable
+  blobs: BlobsTable
+  blob_gc: BlobGcTable
+  recycle_entries: RecycleEntriesTable
+  tasks: TasksTable
+  audit_events: AuditEventsTable
+}

@@ -1,0 +1,98 @@
+import type { Database, Db } from './database.ts'
+import { LibrariesRepository } from '../libraries/libraries.repository.ts'
+import { SpacesRepository } from '../spaces/spaces.repository.ts'
+import { UsersRepository } from '../users/users.repository.ts'
+import { NodesRepository } from '../nodes/nodes.repository.ts'
+import { BlobsRepository } from '../blobs/blobs.repository.ts'
+import { TrashRepository } from '../trash/trash.repository.ts'
+import { TasksRepository } from '../tasks/tasks.repository.ts'
+import { AuditRepository } from '../audit/audit.repository.ts'
+import { isDomainError } from '../shared/errors.ts'
+
+/** Every repository bound to one connection or transaction. */
+export class Repos {
+  readonly libraries: LibrariesRepository
+  readonly spaces: SpacesRepository
+  readonly users: UsersRepository
+  readonly nodes: NodesRepository
+  readonly blobs: BlobsRepository
+  readonly trash: TrashRepository
+  readonly tasks: TasksRepository
+  readonly audit: AuditRepository
+
+  constructor(db: Db, database: Database) {
+    this.libraries = new LibrariesRepository(db)
+    this.spaces = new SpacesRepository(db)
+    this.users = new UsersRepository(db)
+    this.nodes = new NodesRepository(db)
+    this.blobs = new BlobsRepository(db)
+    this.trash = new TrashRepository(db)
+    this.tasks = new TasksRepository(db, database.kit)
+    this.audit = new AuditRepository(db)
+  }
+}
+
+/** A savepoint scope inside a batch transaction: work in it either all happens or none of it does. */
+export type Attempt = <T>(fn: () => Promise<T>) => Promise<{ ok: true; value: T } | { ok: false; error: unknown }>
+
+/**
+ * The unit of work services see: repositories outside a transaction, or bound to one.
+ * Services never touch Kysely; this is where transactions begin and end.
+ */
+export class Store {
+  readonly repos: Repos
+
+  constructor(readonly database: Database) {
+    this.repos = new Repos(database.db, database)
+  }
+
+  async transaction<T>(fn: (r: Repos) => Promise<T>): Promise<T> {
+    try {
+      return await this.database.db.transaction().execute((trx) => fn(new Repos(trx, this.database)))
+    } catch (e) {
+      throw this.translate(e)
+    }
+  }
+
+  /**
+   * One transaction with a savepoint per item, so one item's failure undoes only its own writes.
+   * With `rollback`, everything is undone at the end: a dry run sees exactly what the real run would do.
+   */
+  async batch<T>(fn: (r: Repos, attempt: Attempt) => Promise<T>, opts: { rollback: boolean }): Promise<T> {
+    const trx = await this.database.db.startTransaction().execute()
+    // Savepoint names are dynamic here; Kysely's typing wants them known statically.
+    const sp = trx as unknown as Record<'savepoint' | 'releaseSavepoint' | 'rollbackToSavepoint', (name: string) => { execute(): Promise<unknown> }>
+    let n = 0
+    const attempt: Attempt = async (work) => {
+      const name = `sp${++n}`
+      await sp.savepoint(name).execute()
+      try {
+        const value = await work()
+        await sp.releaseSavepoint(name).execute()
+        return { ok: true, value }
+      } catch (error) {
+        await sp.rollbackToSavepoint(name).execute()
+        return { ok: false, error: this.translate(error) }
+      }
+    }
+    try {
+      const result = await fn(new Repos(trx, this.database), attempt)
+      if (opts.rollback) await trx.rollback().execute()
+      else await trx.commit().execute()
+      return result
+    } catch (e) {
+      await trx.rollback().execute().catch(() => undefined)
+      throw this.translate(e)
+    }
+  }
+
+  private translate(e: unknown): unknown {
+    if (isDomainError(e)) return e
+    return this.database.kit.translateError(e) ?? e
+  }
+
+  isUniqueViolation(e: unknown): boolean {
+    return this.database.kit.isUniqueViolation(e)
+  }
+}
+

@@ -1,0 +1,285 @@
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely'
+import type { Db } from '../db/database.ts'
+import type { NodesTable } from '../db/schema.ts'
+import type { DriveNode, NodeSortKey, SortOrder } from './node.ts'
+
+/**
+ * The one definition of "visible": the node is live and no ancestor is trashed or purging.
+ * Every query that can reach a node other than by walking down from a visible folder must use it.
+ * Costs O(depth) per candidate row through the closure table, independent of the size of the bin.
+ */
+export function visible(alias: string): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref(`${alias}.state`)} = 'live' and not exists (
+    select 1 from node_ancestors va join nodes vn on vn.id = va.ancestor_id
+    where va.node_id = ${sql.ref(`${alias}.id`)} and va.depth > 0 and vn.state <> 'live'))`
+}
+
+export const SORT_COLUMNS = { name: 'name', size: 'size_bytes', modified: 'modified_at', created: 'created_at' } as const
+
+export function toNode(r: Selectable<NodesTable>): DriveNode {
+  return {
+    id: Number(r.id),
+    spaceId: Number(r.space_id),
+    parentId: r.parent_id === null ? null : Number(r.parent_id),
+    name: r.name,
+    kind: r.kind,
+    state: r.state,
+    sizeBytes: Number(r.size_bytes),
+    itemCount: Number(r.item_count),
+    contentType: r.content_type,
+    blobSha256: r.blob_sha256,
+    recycleEntryId: r.recycle_entry_id === null ? null : Number(r.recycle_entry_id),
+    createdBy: r.created_by,
+    createdAt: Number(r.created_at),
+    modifiedAt: Number(r.modified_at),
+  }
+}
+
+export interface NewNode {
+  spaceId: number
+  parentId: number | null
+  name: string
+  kind: DriveNode['kind']
+  sizeBytes: number
+  contentType: string | null
+  blobSha256: string | null
+  createdBy: string | null
+  now: number
+  /** For a copied folder: the size and count of what is copied below it. */
+  aggregate?: { sizeBytes: number; itemCount: number }
+}
+
+export interface KeysetQuery {
+  sort: NodeSortKey
+  order: SortOrder
+  limit: number
+  after?: { key: string | number | null; id: number }
+}
+
+export class NodesRepository {
+  constructor(private readonly db: Db) {}
+
+  async findVisible(spaceId: number, id: number): Promise<DriveNode | undefined> {
+    const row = await this.db.selectFrom('nodes as n').selectAll('n').where('n.id', '=', id).where('n.space_id', '=', spaceId).where(visible('n')).executeTakeFirst()
+    return row && toNode(row)
+  }
+
+  /** Any node of the space whatever its state (restore and purge work on trashed subtrees). */
+  async find(spaceId: number, id: number): Promise<DriveNode | undefined> {
+    const row = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
+    return row && toNode(row)
+  }
+
+  async findLiveChild(parentId: number, name: string): Promise<DriveNode | undefined> {
+    const row = await this.db
+      .selectFrom('nodes')
+      .selectAll()
+      .where('parent_id', '=', parentId)
+      .where('name', '=', name)
+      .where(sql<SqlBool>`state = 'live'`)
+      .executeTakeFirst()
+    return row && toNode(row)
+  }
+
+  /** Inserts a node and its closure rows; returns its id. */
+  async insert(n: NewNode): Promise<number> {
+    const row = await this.db
+      .insertInto('nodes')
+      .values({
+        space_id: n.spaceId,
+        parent_id: n.parentId,
+        name: n.name,
+        kind: n.kind,
+        state: 'live',
+        size_bytes: n.kind === 'file' ? n.sizeBytes : (n.aggregate?.sizeBytes ?? 0),
+        item_count: n.aggregate?.itemCount ?? 0,
+        content_type: n.contentType,
+        blob_sha256: n.blobSha256,
+        recycle_entry_id: null,
+        created_by: n.createdBy,
+        created_at: n.now,
+        modified_at: n.now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const id = Number(row.id)
+    await this.db.insertInto('node_ancestors').values({ node_id: id, ancestor_id: id, depth: 0 }).execute()
+    if (n.parentId !== null) {
+      await this.db
+        .insertInto('node_ancestors')
+        .columns(['node_id', 'ancestor_id', 'depth'])
+        .expression((eb) =>
+          eb
+            .selectFrom('node_ancestors')
+            .select([sql.lit(id).as('node_id'), 'ancestor_id', sql<number>`depth + 1`.as('depth')])
+            .where('node_id', '=', n.parentId!),
+        )
+        .execute()
+    }
+    return id
+  }
+
+  /** Adds to the maintained size and count of `folderId` and every folder above it: O(depth). */
+  async adjustAncestors(folderId: number, bytes: number, items: number, touchedAt?: number): Promise<void> {
+    if (bytes === 0 && items === 0 && touchedAt === undefined) return
+    await this.db
+      .updateTable('nodes')
+      .set((eb) => ({ size_bytes: eb('size_bytes', '+', bytes), item_count: eb('item_count', '+', items) }))
+      .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', folderId))
+      .execute()
+    if (touchedAt !== undefined) await this.db.updateTable('nodes').set({ modified_at: touchedAt }).where('id', '=', folderId).execute()
+  }
+
+  /** Guarded state change: returns false when the node was not in the expected state (someone else won). */
+  async transition(id: number, from: DriveNode['state'], to: DriveNode['state'], entryId: number | null): Promise<boolean> {
+    const res = await this.db.updateTable('nodes').set({ state: to, recycle_entry_id: entryId }).where('id', '=', id).where('state', '=', from).executeTakeFirst()
+    return Number(res.numUpdatedRows) === 1
+  }
+
+  async rename(id: number, name: string, now: number): Promise<void> {
+    await this.db.updateTable('nodes').set({ name, modified_at: now }).where('id', '=', id).execute()
+  }
+
+  /**
+   * Re-parents a node and rewrites the closure rows of its subtree: O(subtree × depth).
+   * Only moves and restores to a different folder pay this; trash and same-place restore do not.
+   */
+  async reparent(id: number, newParentId: number, name: string): Promise<void> {
+    await this.db.updateTable('nodes').set({ parent_id: newParentId, name }).where('id', '=', id).execute()
+    await sql`delete from node_ancestors
+      where node_id in (select node_id from node_ancestors where ancestor_id = ${id})
+        and ancestor_id in (select ancestor_id from node_ancestors where node_id = ${id} and depth > 0)`.execute(this.db)
+    await sql`insert into node_ancestors (node_id, ancestor_id, depth)
+      select sub.node_id, sup.ancestor_id, sup.depth + sub.depth + 1
+      from node_ancestors sup, node_ancestors sub
+      where sup.node_id = ${newParentId} and sub.ancestor_id = ${id}`.execute(this.db)
+  }
+
+  async isAncestorOrSelf(ancestorId: number, nodeId: number): Promise<boolean> {
+    const row = await this.db.selectFrom('node_ancestors').select('depth').where('node_id', '=', nodeId).where('ancestor_id', '=', ancestorId).executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** Names from the space root down to the node (the root itself has no name). */
+  async pathNames(id: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('node_ancestors as c')
+      .innerJoin('nodes as a', 'a.id', 'c.ancestor_id')
+      .select(['a.name', 'a.parent_id'])
+      .where('c.node_id', '=', id)
+      .orderBy('c.depth', 'desc')
+      .execute()
+    return rows.filter((r) => r.parent_id !== null).map((r) => r.name)
+  }
+
+  /** Live sibling names that start with `prefix`, to pick the next free `name (n)`. */
+  async liveNamesWithPrefix(parentId: number, prefix: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('nodes')
+      .select('name')
+      .where('parent_id', '=', parentId)
+      .where(sql<SqlBool>`state = 'live'`)
+      .where('name', '>=', prefix)
+      .where('name', '<', prefix + '\uffff')
+      .execute()
+    return new Set(rows.map((r) => r.name))
+  }
+
+  async listChildren(parentId: number, q: KeysetQuery): Promise<DriveNode[]> {
+    const col = SORT_COLUMNS[q.sort]
+    let query = this.db.selectFrom('nodes').selectAll().where('parent_id', '=', parentId).where(sql<SqlBool>`state = 'live'`)
+    if (q.after) {
+      const op = q.order === 'asc' ? '>' : '<'
+      query = query.where(sql<SqlBool>`(${sql.ref(col)}, id) ${sql.raw(op)} (${q.after.key}, ${q.after.id})`)
+    }
+    const rows = await query.orderBy(sql.ref(col), q.order).orderBy('id', q.order).limit(q.limit).execute()
+    return rows.map(toNode)
+  }
+
+  async countChildren(parentId: number): Promise<{ files: number; folders: number }> {
+    const rows = await this.db
+      .selectFrom('nodes')
+      .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('parent_id', '=', parentId)
+      .where(sql<SqlBool>`state = 'live'`)
+      .groupBy('kind')
+      .execute()
+    const by = Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]))
+    return { files: by.file ?? 0, folders: by.folder ?? 0 }
+  }
+
+  /** Case-insensitive substring search over visible nodes, keyset on (name, id). */
+  async search(spaceId: number, needle: string, limit: number, after?: { key: string; id: number }, kind?: DriveNode['kind']): Promise<DriveNode[]> {
+    const pattern = '%' + needle.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'
+    let query = this.db
+      .selectFrom('nodes as n')
+      .selectAll('n')
+      .where('n.space_id', '=', spaceId)
+      .where('n.parent_id', 'is not', null)
+      .where(sql<SqlBool>`lower(n.name) like ${pattern} escape '\\'`)
+      .where(visible('n'))
+    if (kind) query = query.where('n.kind', '=', kind)
+    if (after) query = query.where(sql<SqlBool>`(n.name, n.id) > (${after.key}, ${after.id})`)
+    const rows = await query.orderBy('n.name').orderBy('n.id').limit(limit).execute()
+    return rows.map(toNode)
+  }
+
+  /**
+   * The next batch of nodes to purge below an entry root, skipping subtrees that are recycle entries of their own
+   * (a file trashed before its folder keeps its own entry and is purged by it).
+   */
+  async purgeableDescendants(rootId: number, limit: number): Promise<{ id: number; blobSha256: string | null }[]> {
+    const rows = await sql<{ id: number; blob_sha256: string | null }>`
+      select n.id, n.blob_sha256 from node_ancestors c join nodes n on n.id = c.node_id
+      where c.ancestor_id = ${rootId} and c.depth > 0
+        and not exists (
+          select 1 from node_ancestors c2 join nodes t on t.id = c2.ancestor_id
+          where c2.node_id = n.id and c2.depth < c.depth and t.state <> 'live')
+      order by n.id limit ${limit}`.execute(this.db)
+    return rows.rows.map((r) => ({ id: Number(r.id), blobSha256: r.blob_sha256 }))
+  }
+
+  /** Deletes node rows and their closure rows. Returns how many node rows went (guards against double work). */
+  async deleteMany(ids: number[]): Promise<number> {
+    if (!ids.length) return 0
+    const res = await this.db.deleteFrom('nodes').where('id', 'in', ids).executeTakeFirst()
+    await this.db.deleteFrom('node_ancestors').where('node_id', 'in', ids).execute()
+    return Number(res.numDeletedRows)
+  }
+
+  /** Blob references held by the given rows, for releasing them in the same transaction as the delete. */
+  async blobRefs(ids: number[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    if (!ids.length) return out
+    const rows = await this.db
+      .selectFrom('nodes')
+      .select(['blob_sha256', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('id', 'in', ids)
+      .where('blob_sha256', 'is not', null)
+      .groupBy('blob_sha256')
+      .execute()
+    for (const r of rows) out.set(r.blob_sha256!, Number(r.n))
+    return out
+  }
+
+  /** The subtree under a folder in depth order (parents before children), for copying. */
+  async subtree(rootId: number, maxItems: number): Promise<DriveNode[]> {
+    const rows = await this.db
+      .selectFrom('node_ancestors as c')
+      .innerJoin('nodes as n', 'n.id', 'c.node_id')
+      .selectAll('n')
+      .where('c.ancestor_id', '=', rootId)
+      .where('c.depth', '>', 0)
+      .where(visible('n'))
+      .orderBy('c.depth')
+      .orderBy('n.id')
+      .limit(maxItems + 1)
+      .execute()
+    return rows.map(toNode)
+  }
+
+  async countSpaceNodes(spaceId: number): Promise<number> {
+    const row = await this.db.selectFrom('nodes').select((eb) => eb.fn.countAll<number>().as('n')).where('space_id', '=', spaceId).executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+}
