@@ -165,6 +165,12 @@ export class TasksRepository {
     await this.db.updateTable('tasks').set({ run_at: runAt, lease_owner: null, lease_until: null }).where('id', '=', id).execute()
   }
 
+  /** Embedded mode after a restart: no other process can hold a lease, so every running task is claimable now. */
+  async releaseAllLeases(): Promise<number> {
+    const res = await this.db.updateTable('tasks').set({ lease_owner: null, lease_until: null }).where('state', '=', 'Running').where('lease_owner', 'is not', null).executeTakeFirst()
+    return Number(res.numUpdatedRows)
+  }
+
   async countUnfinished(): Promise<number> {
     const row = await this.db
       .selectFrom('tasks')
