@@ -44,7 +44,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   const trash = new TrashService({ store, clock, spaces, nodes, tasks: runner })
   const tasks = new TasksService({ store, clock })
   const audit = new AuditService({ store, spaces })
-  const purger = new TrashPurger({ store, clock, gc, settings: opts.purge })
+  const purger = new TrashPurger({ store, clock, gc, settings: opts.purge ?? cfg.purge })
 
   runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
   runner.register(RETENTION_TASK_KIND, (task, ctx) => purger.runRetention(task.id, ctx, Number(task.payload.asOf ?? clock.now())))

@@ -6,6 +6,7 @@ export interface Config {
   dataDir: string
   db: { kind: 'sqlite'; file: string }
   jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
+  purge: { entryBatch: number; nodeBatch: number }
   log: { level: string }
 }
 
@@ -32,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       pollMs: int('TROVE_TASK_POLL_MS', 500, 10, 60_000),
       retentionPeriodMs: int('TROVE_RETENTION_PERIOD_MS', 3_600_000, 1000, 86_400_000),
     },
+    purge: { entryBatch: int('TROVE_PURGE_ENTRY_BATCH', 1000, 1, 10_000), nodeBatch: int('TROVE_PURGE_NODE_BATCH', 2000, 1, 50_000) },
     log: { level: env.TROVE_LOG_LEVEL || 'info' },
   }
   if (errors.length) throw new Error(`Invalid configuration:\n  - ${errors.join('\n  - ')}`)
