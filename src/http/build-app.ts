@@ -43,6 +43,9 @@ export async function buildApp(c: Container, opts: { logger?: FastifyServerOptio
     async (native) => {
       const api = native as unknown as App
       api.setErrorHandler(nativeErrorHandler)
+      api.setNotFoundHandler((req, reply) => {
+        void reply.status(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } })
+      })
       // onRequest, not preHandler: an anonymous request is refused before its body or query is even looked at.
       api.addHook('onRequest', requireActor(c.auth))
       for (const routes of [spacesRoutes, nodesRoutes, trashRoutes, tasksRoutes, auditRoutes]) await routes(api, c)

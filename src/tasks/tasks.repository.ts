@@ -157,6 +157,10 @@ export class TasksRepository {
       .execute()
   }
 
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('tasks').where('id', '=', id).execute()
+  }
+
   async requestCancel(id: number): Promise<void> {
     await this.db.updateTable('tasks').set({ cancel_requested: 1 }).where('id', '=', id).where('state', '=', 'Running').execute()
   }

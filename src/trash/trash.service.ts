@@ -264,9 +264,13 @@ export class TrashService {
         else if (e.held) rejected.push({ entryId: raw, code: 'trash.entry_held', message: `Entry ${raw} is on hold` })
         else if (e.purgeTaskId !== taskId) rejected.push({ entryId: raw, code: 'trash.entry_purging', message: `Entry ${raw} is already being deleted` })
       }
+      // Nothing to free: no task is left behind for the user to wonder about.
+      if (!flipped.size) {
+        await r.tasks.delete(taskId)
+        return { taskId: null, accepted: [], rejected }
+      }
       await r.tasks.setTotal(taskId, flipped.size)
       await r.spaces.adjust(spaceNum, { trashEntries: -flipped.size })
-      if (!flipped.size) await r.tasks.finish(taskId, rejected.length ? 'Failed' : 'Succeed', now)
       return { taskId, accepted: [...flipped].map(String), rejected }
     })
     if (result.accepted.length) this.deps.tasks.wake()
