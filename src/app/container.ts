@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { Config } from '../config/load-config.ts'
 import { openDatabase, migrate, type Database } from '../db/database.ts'
 import { sqliteKit } from '../db/dialects/sqlite.ts'
+import { postgresKit } from '../db/dialects/postgres.ts'
 import { Store } from '../db/store.ts'
 import { systemClock, type Clock } from '../shared/clock.ts'
 import { DiskBlobStore } from '../blobs/disk-blob-store.ts'
@@ -31,7 +32,7 @@ export interface ContainerOptions {
 export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   fs.mkdirSync(cfg.dataDir, { recursive: true })
   const clock = opts.clock ?? systemClock
-  const database = opts.database ?? openDatabase(sqliteKit(cfg.db.file))
+  const database = opts.database ?? openDatabase(cfg.db.kind === 'postgres' ? postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize }) : sqliteKit(cfg.db.file))
   await migrate(database)
   const store = new Store(database)
   const blobs = opts.blobs ?? new DiskBlobStore({ rootDir: path.join(cfg.dataDir, 'blobs'), now: () => clock.now() })

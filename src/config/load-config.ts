@@ -4,7 +4,7 @@ import path from 'node:path'
 export interface Config {
   http: { host: string; port: number; publicUrl: string | null }
   dataDir: string
-  db: { kind: 'sqlite'; file: string }
+  db: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string | null; poolSize: number }
   jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
   purge: { entryBatch: number; nodeBatch: number }
   log: { level: string }
@@ -26,7 +26,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const config: Config = {
     http: { host: env.TROVE_HOST || '127.0.0.1', port: int('TROVE_PORT', 8080, 0, 65535), publicUrl: env.TROVE_PUBLIC_URL || null },
     dataDir,
-    db: { kind: 'sqlite', file: path.join(dataDir, 'trove.sqlite') },
+    db: env.TROVE_DATABASE_URL
+      ? { kind: 'postgres', url: env.TROVE_DATABASE_URL, schema: env.TROVE_DATABASE_SCHEMA || null, poolSize: int('TROVE_DATABASE_POOL', 10, 1, 200) }
+      : { kind: 'sqlite', file: path.join(dataDir, 'trove.sqlite') },
     jobs: {
       worker: env.TROVE_WORKER !== '0',
       leaseMs: int('TROVE_TASK_LEASE_MS', 30_000, 1000, 3_600_000),
@@ -36,6 +38,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     purge: { entryBatch: int('TROVE_PURGE_ENTRY_BATCH', 1000, 1, 10_000), nodeBatch: int('TROVE_PURGE_NODE_BATCH', 2000, 1, 50_000) },
     log: { level: env.TROVE_LOG_LEVEL || 'info' },
   }
+  if (env.TROVE_DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.TROVE_DATABASE_URL)) errors.push('TROVE_DATABASE_URL must be a postgres:// URL')
+  if (env.TROVE_DATABASE_SCHEMA && !/^[a-z_][a-z0-9_]{0,62}$/.test(env.TROVE_DATABASE_SCHEMA)) errors.push('TROVE_DATABASE_SCHEMA must be a lowercase SQL identifier')
   if (errors.length) throw new Error(`Invalid configuration:\n  - ${errors.join('\n  - ')}`)
   return Object.freeze(config)
 }

@@ -28,9 +28,24 @@ export async function migrate(database: Database): Promise<void> {
       return out
     },
   }
+  await database.kit.prepare?.(database.db)
+  await refuseNewerSchema(database)
   const { error, results } = await new Migrator({ db: database.db, provider }).migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
     throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/** A node must never run against a schema written by a newer build: it would misread what it does not know. */
+async function refuseNewerSchema(database: Database): Promise<void> {
+  const applied = await database.db
+    .selectFrom('kysely_migration' as never)
+    .select('name' as never)
+    .execute()
+    .catch(() => [] as { name: string }[])
+  const unknown = (applied as { name: string }[]).map((r) => r.name).filter((n) => !(n in MIGRATIONS))
+  if (unknown.length) {
+    throw new Error(`The database schema is newer than this Trove build knows (unknown migrations: ${unknown.join(', ')}); upgrade Trove before starting it on this database`)
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import pg from 'pg'
 import { buildContainer, type Container, type ContainerOptions } from '../../src/app/container.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { ManualClock } from '../../src/shared/clock.ts'
@@ -21,7 +22,8 @@ export interface Harness {
 export async function makeHarness(opts: { quotaBytes?: number; env?: Record<string, string>; container?: ContainerOptions } = {}): Promise<Harness> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'trove-test-'))
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12))
-  const c = await buildContainer(loadConfig({ TROVE_DATA_DIR: dataDir, ...opts.env }), { clock, ...opts.container })
+  const engine = await testDatabaseEnv()
+  const c = await buildContainer(loadConfig({ TROVE_DATA_DIR: dataDir, ...engine.env, ...opts.env }), { clock, ...opts.container })
   const lib = await c.libraries.create({ name: 'test' })
   const admin: Actor = { libraryId: lib.libraryId, userId: 'admin', grants: ['admin'], spaceIds: null }
   if (opts.quotaBytes !== undefined) await c.spaces.updateSettings(admin, lib.spaceId!, { quotaBytes: opts.quotaBytes })
@@ -34,7 +36,30 @@ export async function makeHarness(opts: { quotaBytes?: number; env?: Record<stri
     admin,
     async close() {
       await c.close()
+      await engine.drop()
       await fs.rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * The metadata engine under test: SQLite by default; with TROVE_TEST_DB=postgres, a fresh PostgreSQL schema per
+ * harness (dropped on close), so parallel test files never see each other's rows.
+ */
+export async function testDatabaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (process.env.TROVE_TEST_DB !== 'postgres') return { env: {}, drop: async () => {} }
+  const url = process.env.TROVE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const schema = `t_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  return {
+    env: { TROVE_DATABASE_URL: url, TROVE_DATABASE_SCHEMA: schema },
+    async drop() {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        await client.query(`drop schema if exists ${schema} cascade`)
+      } finally {
+        await client.end()
+      }
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect } from 'kysely'
+import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
 import type { DomainError } from '../../shared/errors.ts'
 
 /**
@@ -17,6 +17,8 @@ export interface DialectKit {
   idColumn: { type: 'integer' | 'bigserial'; build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder }
   /** Maps engine errors (unique violation, busy) to domain errors; returns null for anything else. */
   translateError(e: unknown): DomainError | null
+  /** Runs before migrations (e.g. creating the configured PostgreSQL schema). */
+  prepare?(db: Kysely<any>): Promise<void>
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(e: unknown): boolean
 }

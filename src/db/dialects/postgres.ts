@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { PostgresDialect } from 'kysely'
+import { PostgresDialect, sql } from 'kysely'
 import { DomainError } from '../../shared/errors.ts'
 import type { DialectKit } from './kit.ts'
 
@@ -18,6 +18,9 @@ export function postgresKit(connectionString: string, opts: { schema?: string; m
     dialect: new PostgresDialect({ pool }),
     capabilities: { skipLocked: true, concurrentWriters: true },
     idColumn: { type: 'bigserial', build: (c) => c.primaryKey() },
+    async prepare(db) {
+      if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db)
+    },
     isUniqueViolation: (e) => (e as { code?: string })?.code === '23505',
     translateError(e) {
       const code = (e as { code?: string })?.code
