@@ -239,27 +239,17 @@ export class NodesRepository {
     return rows.rows.map((r) => ({ id: Number(r.id), blobSha256: r.blob_sha256 }))
   }
 
-  /** Deletes node rows and their closure rows. Returns how many node rows went (guards against double work). */
-  async deleteMany(ids: number[]): Promise<number> {
-    if (!ids.length) return 0
-    const res = await this.db.deleteFrom('nodes').where('id', 'in', ids).executeTakeFirst()
+  /**
+   * Deletes node rows and their closure rows. Returns the blob references held by the rows this call actually
+   * deleted (RETURNING), so two workers replaying the same batch can never release a reference twice.
+   */
+  async deleteMany(ids: number[]): Promise<Map<string, number>> {
+    const refs = new Map<string, number>()
+    if (!ids.length) return refs
+    const rows = await this.db.deleteFrom('nodes').where('id', 'in', ids).returning(['blob_sha256']).execute()
     await this.db.deleteFrom('node_ancestors').where('node_id', 'in', ids).execute()
-    return Number(res.numDeletedRows)
-  }
-
-  /** Blob references held by the given rows, for releasing them in the same transaction as the delete. */
-  async blobRefs(ids: number[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>()
-    if (!ids.length) return out
-    const rows = await this.db
-      .selectFrom('nodes')
-      .select(['blob_sha256', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('id', 'in', ids)
-      .where('blob_sha256', 'is not', null)
-      .groupBy('blob_sha256')
-      .execute()
-    for (const r of rows) out.set(r.blob_sha256!, Number(r.n))
-    return out
+    for (const r of rows) if (r.blob_sha256) refs.set(r.blob_sha256, (refs.get(r.blob_sha256) ?? 0) + 1)
+    return refs
   }
 
   /** The subtree under a folder in depth order (parents before children), for copying. */

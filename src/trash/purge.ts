@@ -63,9 +63,7 @@ export class TrashPurger {
           await this.finishEntries(r, taskId, [entry], action)
           return true
         }
-        const ids = batch.map((n) => n.id)
-        await r.blobs.releaseForNodes(ids, this.deps.clock.now())
-        await r.nodes.deleteMany(ids)
+        await r.blobs.release(await r.nodes.deleteMany(batch.map((n) => n.id)), this.deps.clock.now())
         return false
       })
       if (finished) return
@@ -78,9 +76,7 @@ export class TrashPurger {
     const now = this.deps.clock.now()
     const gone = await r.trash.deletePurged(entries.map((e) => e.id))
     if (!gone.length) return
-    const roots = gone.map((e) => e.rootNodeId)
-    await r.blobs.releaseForNodes(roots, now)
-    await r.nodes.deleteMany(roots)
+    await r.blobs.release(await r.nodes.deleteMany(gone.map((e) => e.rootNodeId)), now)
     const bytesBySpace = new Map<number, number>()
     for (const e of gone) bytesBySpace.set(e.spaceId, (bytesBySpace.get(e.spaceId) ?? 0) + e.sizeBytes)
     for (const [spaceId, bytes] of bytesBySpace) await r.spaces.adjust(spaceId, { trashBytes: -bytes })

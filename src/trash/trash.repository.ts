@@ -166,12 +166,10 @@ export class TrashRepository {
     return rows.map(toEntry)
   }
 
-  /** Final step of a purge: the entry row goes. Guarded so a replayed batch cannot release quota twice. */
+  /** Final step of a purge: the entry rows go. RETURNING reports only what this call deleted, so quota is released once. */
   async deletePurged(ids: number[]): Promise<RecycleEntry[]> {
     if (!ids.length) return []
-    const rows = await this.db.selectFrom('recycle_entries').selectAll().where('id', 'in', ids).where('state', '=', 'purging').execute()
-    if (!rows.length) return []
-    await this.db.deleteFrom('recycle_entries').where('id', 'in', rows.map((r) => r.id)).where('state', '=', 'purging').execute()
+    const rows = await this.db.deleteFrom('recycle_entries').where('id', 'in', ids).where('state', '=', 'purging').returningAll().execute()
     return rows.map(toEntry)
   }
 
