@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { loadConfig } from '../config/load-config.ts'
 import { buildContainer } from './container.ts'
 import { serve } from './server.ts'
+import { runWorker } from './worker.ts'
 import { isDomainError } from '../shared/errors.ts'
 
 /**
@@ -20,6 +21,19 @@ export async function main(argv: string[]): Promise<void> {
       const server = await serve(cfg)
       const stop = async () => {
         await server.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+
+  program
+    .command('worker')
+    .description('Run background tasks and scheduled jobs only (no HTTP)')
+    .action(async () => {
+      const worker = await runWorker(loadConfig(process.env))
+      const stop = async () => {
+        await worker.close()
         process.exit(0)
       }
       process.once('SIGINT', stop)

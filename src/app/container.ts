@@ -19,6 +19,7 @@ import { PURGE_TASK_KIND } from '../trash/trash-ops.ts'
 import { TasksService } from '../tasks/tasks.service.ts'
 import { TaskRunner } from '../tasks/task-runner.ts'
 import { AuditService } from '../audit/audit.service.ts'
+import { Metrics, countingBlobStore } from './metrics.ts'
 
 export interface ContainerOptions {
   clock?: Clock
@@ -35,7 +36,8 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   const database = opts.database ?? openDatabase(cfg.db.kind === 'postgres' ? postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize }) : sqliteKit(cfg.db.file))
   await migrate(database)
   const store = new Store(database)
-  const blobs = opts.blobs ?? new DiskBlobStore({ rootDir: path.join(cfg.dataDir, 'blobs'), now: () => clock.now() })
+  const metrics = new Metrics(() => store.repos.tasks.queueStats(clock.now()))
+  const blobs = countingBlobStore(opts.blobs ?? new DiskBlobStore({ rootDir: path.join(cfg.dataDir, 'blobs'), now: () => clock.now() }), metrics)
   const runner = new TaskRunner({ store, clock, log: opts.log }, { leaseMs: cfg.jobs.leaseMs, pollMs: cfg.jobs.pollMs })
   const gc = new BlobGarbageCollector({ store, blobs, clock })
   const spaces = new SpacesService({ store, clock })
@@ -45,7 +47,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   const trash = new TrashService({ store, clock, spaces, nodes, tasks: runner })
   const tasks = new TasksService({ store, clock })
   const audit = new AuditService({ store, spaces })
-  const purger = new TrashPurger({ store, clock, gc, settings: opts.purge ?? cfg.purge })
+  const purger = new TrashPurger({ store, clock, gc, settings: opts.purge ?? cfg.purge, onPurged: (n) => metrics.purgedEntries.inc(n) })
 
   runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
   runner.register(RETENTION_TASK_KIND, (task, ctx) => purger.runRetention(task.id, ctx, Number(task.payload.asOf ?? clock.now())))
@@ -56,6 +58,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     database,
     store,
     blobs,
+    metrics,
     gc,
     runner,
     spaces,

@@ -34,6 +34,14 @@ export async function buildApp(c: Container, opts: { logger?: FastifyServerOptio
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const m = await c.metrics.render()
+    return reply.header('content-type', m.contentType).send(m.body)
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    c.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+  })
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     await c.store.repos.libraries.count()
     return reply.send({ status: 'ok' })

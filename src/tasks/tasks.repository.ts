@@ -175,6 +175,16 @@ export class TasksRepository {
     return Number(res.numUpdatedRows)
   }
 
+  async queueStats(now: number): Promise<{ depth: number; oldestAgeSeconds: number }> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .where('state', '=', 'Running')
+      .executeTakeFirstOrThrow()
+    const oldest = row.oldest === null ? null : Number(row.oldest)
+    return { depth: Number(row.n), oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) }
+  }
+
   async countUnfinished(): Promise<number> {
     const row = await this.db
       .selectFrom('tasks')

@@ -21,7 +21,7 @@ export const DEFAULT_PURGE_SETTINGS: PurgeSettings = { entryBatch: 1000, nodeBat
  * nothing is released twice. Blob bytes go after the rows (blob-gc), never before.
  */
 export class TrashPurger {
-  constructor(private readonly deps: { store: Store; clock: Clock; gc: BlobGarbageCollector; settings?: PurgeSettings }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; gc: BlobGarbageCollector; settings?: PurgeSettings; onPurged?: (entries: number) => void }) {}
 
   private get settings(): PurgeSettings {
     return this.deps.settings ?? DEFAULT_PURGE_SETTINGS
@@ -41,7 +41,7 @@ export class TrashPurger {
       const entries = await store.repos.trash.nextPurging(taskId, afterId, this.settings.entryBatch)
       if (!entries.length) break
       const leaves = entries.filter((e) => e.kind === 'file')
-      if (leaves.length) await store.transaction((r) => this.finishEntries(r, taskId, leaves, action))
+      if (leaves.length) this.deps.onPurged?.(await store.transaction((r) => this.finishEntries(r, taskId, leaves, action)))
       for (const folder of entries.filter((e) => e.kind === 'folder')) {
         await this.purgeFolder(taskId, folder, ctx, action)
       }
@@ -60,7 +60,7 @@ export class TrashPurger {
       const finished = await this.deps.store.transaction(async (r) => {
         const batch = await r.nodes.purgeableDescendants(entry.rootNodeId, this.settings.nodeBatch)
         if (!batch.length) {
-          await this.finishEntries(r, taskId, [entry], action)
+          this.deps.onPurged?.(await this.finishEntries(r, taskId, [entry], action))
           return true
         }
         await r.blobs.release(await r.nodes.deleteMany(batch.map((n) => n.id)), this.deps.clock.now())
@@ -72,10 +72,10 @@ export class TrashPurger {
   }
 
   /** Deletes entry rows and their root nodes, releasing quota exactly once (the guarded delete returns only what it took). */
-  private async finishEntries(r: Repos, taskId: number, entries: RecycleEntry[], action: AuditEvent['action']): Promise<void> {
+  private async finishEntries(r: Repos, taskId: number, entries: RecycleEntry[], action: AuditEvent['action']): Promise<number> {
     const now = this.deps.clock.now()
     const gone = await r.trash.deletePurged(entries.map((e) => e.id))
-    if (!gone.length) return
+    if (!gone.length) return 0
     await r.blobs.release(await r.nodes.deleteMany(gone.map((e) => e.rootNodeId)), now)
     const bytesBySpace = new Map<number, number>()
     for (const e of gone) bytesBySpace.set(e.spaceId, (bytesBySpace.get(e.spaceId) ?? 0) + e.sizeBytes)
@@ -96,6 +96,7 @@ export class TrashPurger {
         at: now,
       })),
     )
+    return gone.length
   }
 
   private async cancelRemaining(taskId: number): Promise<void> {
