@@ -19,6 +19,7 @@ import { PURGE_TASK_KIND } from '../trash/trash-ops.ts'
 import { TasksService } from '../tasks/tasks.service.ts'
 import { TaskRunner } from '../tasks/task-runner.ts'
 import { AuditService } from '../audit/audit.service.ts'
+import { AlbumsService } from '../albums/albums.service.ts'
 import { Metrics, countingBlobStore } from './metrics.ts'
 
 export interface ContainerOptions {
@@ -47,6 +48,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   const trash = new TrashService({ store, clock, spaces, nodes, tasks: runner })
   const tasks = new TasksService({ store, clock })
   const audit = new AuditService({ store, spaces })
+  const albums = new AlbumsService({ store, clock, spaces })
   const purger = new TrashPurger({ store, clock, gc, settings: opts.purge ?? cfg.purge, onPurged: (n) => metrics.purgedEntries.inc(n) })
 
   runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
@@ -68,6 +70,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     trash,
     tasks,
     audit,
+    albums,
     async close() {
       await runner.stop()
       await database.db.destroy()

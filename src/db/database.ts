@@ -2,6 +2,7 @@ import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely
 import type { DB } from './schema.ts'
 import type { DialectKit } from './dialects/kit.ts'
 import * as m001 from './migrations/001-initial.ts'
+import * as m002 from './migrations/002-albums.ts'
 
 export type Db = Kysely<DB>
 
@@ -13,6 +14,7 @@ export interface Database {
 /** Migrations in code, in order. Each receives the kit so it can branch on the engine in one place. */
 const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Promise<void> }> = {
   '001-initial': m001,
+  '002-albums': m002,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

@@ -148,7 +148,27 @@ export interface AuditEventsTable {
   at: number
 }
 
+export interface AlbumsTable {
+  id: Generated<number>
+  space_id: number
+  name: string
+  created_by: string
+  created_at: number
+  modified_at: number
+  /** Next position to hand out, so appends never need MAX(position). */
+  next_position: number
+}
+
+export interface AlbumItemsTable {
+  album_id: number
+  node_id: number
+  position: number
+  added_at: number
+}
+
 export interface DB {
+  albums: AlbumsTable
+  album_items: AlbumItemsTable
   libraries: LibrariesTable
   spaces: SpacesTable
   users: UsersTable

@@ -7,6 +7,7 @@ import { BlobsRepository } from '../blobs/blobs.repository.ts'
 import { TrashRepository } from '../trash/trash.repository.ts'
 import { TasksRepository } from '../tasks/tasks.repository.ts'
 import { AuditRepository } from '../audit/audit.repository.ts'
+import { AlbumsRepository } from '../albums/albums.repository.ts'
 import { isDomainError } from '../shared/errors.ts'
 
 /** Every repository bound to one connection or transaction. */
@@ -19,6 +20,7 @@ export class Repos {
   readonly trash: TrashRepository
   readonly tasks: TasksRepository
   readonly audit: AuditRepository
+  readonly albums: AlbumsRepository
 
   constructor(db: Db, database: Database) {
     this.libraries = new LibrariesRepository(db)
@@ -29,6 +31,7 @@ export class Repos {
     this.trash = new TrashRepository(db)
     this.tasks = new TasksRepository(db, database.kit)
     this.audit = new AuditRepository(db)
+    this.albums = new AlbumsRepository(db)
   }
 }
 

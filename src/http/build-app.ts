@@ -11,6 +11,7 @@ import { filesRoutes } from './routes/files.routes.ts'
 import { trashRoutes } from './routes/trash.routes.ts'
 import { tasksRoutes } from './routes/tasks.routes.ts'
 import { auditRoutes } from './routes/audit.routes.ts'
+import { albumsRoutes } from './routes/albums.routes.ts'
 import type { App } from './routes/types.ts'
 
 /** The native API lives here; vendor dialects get their own prefixes (/api/v1, /v2, /koodrive) beside it. */
@@ -56,7 +57,7 @@ export async function buildApp(c: Container, opts: { logger?: FastifyServerOptio
       })
       // onRequest, not preHandler: an anonymous request is refused before its body or query is even looked at.
       api.addHook('onRequest', requireActor(c.auth))
-      for (const routes of [spacesRoutes, nodesRoutes, trashRoutes, tasksRoutes, auditRoutes]) await routes(api, c)
+      for (const routes of [spacesRoutes, nodesRoutes, trashRoutes, tasksRoutes, auditRoutes, albumsRoutes]) await routes(api, c)
       await api.register(async (files) => filesRoutes(files as unknown as App, c))
     },
     { prefix: NATIVE_PREFIX },

@@ -29,6 +29,8 @@ export const STATUS: Record<ErrorCode, number> = {
   'upload.checksum_mismatch': 400,
   'range.not_satisfiable': 416,
   'cursor.invalid': 400,
+  'album.not_found': 404,
+  'album.too_many': 400,
   'task.not_found': 404,
   'task.not_cancellable': 409,
   'service.busy': 503,

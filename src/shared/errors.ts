@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'upload.checksum_mismatch'
   | 'range.not_satisfiable'
   | 'cursor.invalid'
+  | 'album.not_found'
+  | 'album.too_many'
   | 'task.not_found'
   | 'task.not_cancellable'
   | 'service.busy'

@@ -63,7 +63,9 @@ export class TrashPurger {
           this.deps.onPurged?.(await this.finishEntries(r, taskId, [entry], action))
           return true
         }
-        await r.blobs.release(await r.nodes.deleteMany(batch.map((n) => n.id)), this.deps.clock.now())
+        const ids = batch.map((n) => n.id)
+        await r.blobs.release(await r.nodes.deleteMany(ids), this.deps.clock.now())
+        await r.albums.dropNodes(ids)
         return false
       })
       if (finished) return
@@ -76,7 +78,10 @@ export class TrashPurger {
     const now = this.deps.clock.now()
     const gone = await r.trash.deletePurged(entries.map((e) => e.id))
     if (!gone.length) return 0
-    await r.blobs.release(await r.nodes.deleteMany(gone.map((e) => e.rootNodeId)), now)
+    const roots = gone.map((e) => e.rootNodeId)
+    await r.blobs.release(await r.nodes.deleteMany(roots), now)
+    // Album membership ends only when the file is really gone; while in the bin it is just hidden.
+    await r.albums.dropNodes(roots)
     const bytesBySpace = new Map<number, number>()
     for (const e of gone) bytesBySpace.set(e.spaceId, (bytesBySpace.get(e.spaceId) ?? 0) + e.sizeBytes)
     for (const [spaceId, bytes] of bytesBySpace) await r.spaces.adjust(spaceId, { trashBytes: -bytes })
