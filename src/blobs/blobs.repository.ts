@@ -39,6 +39,24 @@ export class BlobsRepository {
     }
   }
 
+  /**
+   * Bytes were published but their upload failed: give them an unreferenced row and queue them, so the GC deletes them
+   * under the same row lock that a concurrent upload of the same content would take (never behind its back).
+   */
+  async queueIfUnreferenced(sha256: string, sizeBytes: number, now: number): Promise<void> {
+    await this.db
+      .insertInto('blobs')
+      .values({ sha256, size_bytes: sizeBytes, ref_count: 0, created_at: now })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute()
+    await this.db
+      .insertInto('blob_gc')
+      .columns(['sha256', 'queued_at'])
+      .expression((eb) => eb.selectFrom('blobs').select(['sha256', sql.lit(now).as('queued_at')]).where('sha256', '=', sha256).where('ref_count', '<=', 0))
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute()
+  }
+
   async gcQueue(limit: number): Promise<string[]> {
     const rows = await this.db.selectFrom('blob_gc').select('sha256').orderBy('sha256').limit(limit).execute()
     return rows.map((r) => r.sha256)
@@ -47,11 +65,10 @@ export class BlobsRepository {
   /** Of the given blobs, those still unreferenced; their rows are deleted (call inside the GC transaction). */
   async takeUnreferenced(shas: string[]): Promise<string[]> {
     if (!shas.length) return []
-    const rows = await this.db.selectFrom('blobs').select('sha256').where('sha256', 'in', shas).where('ref_count', '<=', 0).execute()
-    const dead = rows.map((r) => r.sha256)
-    if (dead.length) await this.db.deleteFrom('blobs').where('sha256', 'in', dead).where('ref_count', '<=', 0).execute()
+    // RETURNING: only rows this statement deleted count, so a blob re-referenced meanwhile keeps its bytes.
+    const rows = await this.db.deleteFrom('blobs').where('sha256', 'in', shas).where('ref_count', '<=', 0).returning('sha256').execute()
     await this.db.deleteFrom('blob_gc').where('sha256', 'in', shas).execute()
-    return dead
+    return rows.map((r) => r.sha256)
   }
 
   async exists(sha256: string): Promise<boolean> {

@@ -47,8 +47,8 @@ export interface TokensTable {
 }
 
 export type NodeKind = 'folder' | 'file'
-/** `live` nodes are in the tree; a `trashed`/`purging` node is the root of a recycle entry (its descendants stay `live` but unreachable). */
-export type NodeState = 'live' | 'trashed' | 'purging'
+/** `live` nodes are in the tree; a `trashed` node is the root of a recycle entry, purging or not (its descendants stay `live` but unreachable). */
+export type NodeState = 'live' | 'trashed'
 
 export interface NodesTable {
   id: Generated<number>
@@ -108,6 +108,7 @@ export interface RecycleEntriesTable {
   state: EntryState
   held: number
   purge_task_id: number | null
+  purge_started: Generated<number>
 }
 
 export type TaskState = 'Running' | 'Succeed' | 'PartialSucceed' | 'Failed' | 'Cancelled'

@@ -45,6 +45,8 @@ export function nativeErrorHandler(err: FastifyError | Error, req: FastifyReques
   if (isDomainError(err)) {
     const status = STATUS[err.code]
     if (status >= 500) req.log.warn({ err }, 'domain error')
+    // RFC 9110: a 416 says how big the representation is.
+    if (err.code === 'range.not_satisfiable') void reply.header('content-range', `bytes */${err.details.sizeBytes}`)
     void reply.status(status).send({ error: { code: err.code, message: err.message, details: err.details } } satisfies ErrorBody)
     return
   }

@@ -10,6 +10,7 @@ import { authorize } from '../access/authorize.ts'
 import type { Actor } from '../access/grants.ts'
 import { BlobSizeMismatchError, BlobTooLargeError, type BlobStore, type StagedBlob } from '../blobs/blob-store.ts'
 import type { SpacesService } from '../spaces/spaces.service.ts'
+import type { BlobGarbageCollector } from '../blobs/blob-gc.ts'
 import type { Space } from '../spaces/spaces.repository.ts'
 import { trashNode } from '../trash/trash-ops.ts'
 import { planName } from './naming.ts'
@@ -49,7 +50,7 @@ export interface Download {
 
 /** Folders and files: create, upload, read, list, rename, move, copy, search. */
 export class NodesService {
-  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; spaces: SpacesService }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; spaces: SpacesService; gc?: BlobGarbageCollector }) {}
 
   /** Resolves `root` or a decimal id to a visible node of the space. */
   async visibleNode(space: Space, nodeId: string | number, r: Repos = this.deps.store.repos): Promise<DriveNode> {
@@ -135,7 +136,10 @@ export class NodesService {
       await this.deps.blobs.publish(staged)
       return (await this.deps.store.repos.nodes.find(Number(space.id), id))!
     } catch (e) {
-      if (published && !(await this.deps.store.repos.blobs.exists(staged.sha256))) await this.deps.blobs.delete(staged.sha256)
+      if (published) {
+        await this.deps.store.transaction((r) => r.blobs.queueIfUnreferenced(staged.sha256, staged.sizeBytes, this.deps.clock.now()))
+        await this.deps.gc?.collect()
+      }
       throw e
     } finally {
       await this.deps.blobs.discard(staged)

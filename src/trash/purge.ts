@@ -27,21 +27,28 @@ export class TrashPurger {
     return this.deps.settings ?? DEFAULT_PURGE_SETTINGS
   }
 
-  /** Runs a purge task to its end (or until cancelled between entries). */
+  /**
+   * Runs a purge task to its end. A cancel request returns the entries not yet started to the bin, but an entry whose
+   * purge has begun (a folder with batches already committed) is always finished: nothing comes back half-deleted.
+   */
   async run(taskId: number, ctx: TaskContext, action: AuditEvent['action'] = 'purge'): Promise<TaskState> {
     const { store } = this.deps
     let afterId = 0
+    let cancelled = false
     for (;;) {
       const task = await store.repos.tasks.find(taskId)
       if (!task) return 'Failed'
-      if (task.cancelRequested) {
+      if (task.cancelRequested && !cancelled) {
         await this.cancelRemaining(taskId)
-        return 'Cancelled'
+        cancelled = true
       }
       const entries = await store.repos.trash.nextPurging(taskId, afterId, this.settings.entryBatch)
       if (!entries.length) break
       const leaves = entries.filter((e) => e.kind === 'file')
-      if (leaves.length) this.deps.onPurged?.(await store.transaction((r) => this.finishEntries(r, taskId, leaves, action)))
+      if (leaves.length) {
+        const purged = await store.transaction((r) => this.finishEntries(r, taskId, leaves, action))
+        this.deps.onPurged?.(purged)
+      }
       for (const folder of entries.filter((e) => e.kind === 'folder')) {
         await this.purgeFolder(taskId, folder, ctx, action)
       }
@@ -50,6 +57,7 @@ export class TrashPurger {
       await ctx.heartbeat()
     }
     await this.deps.gc.collect()
+    if (cancelled) return 'Cancelled'
     const task = await store.repos.tasks.find(taskId)
     return task ? finalState(task) : 'Failed'
   }
@@ -57,18 +65,19 @@ export class TrashPurger {
   /** A folder entry: its descendants go in bounded batches, then the root and the entry. */
   private async purgeFolder(taskId: number, entry: RecycleEntry, ctx: TaskContext, action: AuditEvent['action']): Promise<void> {
     for (;;) {
-      const finished = await this.deps.store.transaction(async (r) => {
+      const purged = await this.deps.store.transaction(async (r) => {
         const batch = await r.nodes.purgeableDescendants(entry.rootNodeId, this.settings.nodeBatch)
-        if (!batch.length) {
-          this.deps.onPurged?.(await this.finishEntries(r, taskId, [entry], action))
-          return true
-        }
+        if (!batch.length) return this.finishEntries(r, taskId, [entry], action)
+        await r.trash.markPurgeStarted(entry.id)
         const ids = batch.map((n) => n.id)
         await r.blobs.release(await r.nodes.deleteMany(ids), this.deps.clock.now())
         await r.albums.dropNodes(ids)
-        return false
+        return null
       })
-      if (finished) return
+      if (purged !== null) {
+        this.deps.onPurged?.(purged)
+        return
+      }
       await ctx.heartbeat()
     }
   }

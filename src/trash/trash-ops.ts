@@ -44,7 +44,9 @@ export async function trashNode(r: Repos, ctx: { space: Space; node: DriveNode; 
     purgeTaskId,
   }
   const entryId = await r.trash.insert(entryFields)
-  if (!(await r.nodes.transition(node.id, 'live', purgeNow ? 'purging' : 'trashed', entryId))) {
+  // The root is `trashed` whatever the entry's state: the entry alone says whether it is being purged, so a cancelled
+  // purge only has to flip the entry back.
+  if (!(await r.nodes.transition(node.id, 'live', 'trashed', entryId))) {
     throw new DomainError('node.not_found', `Node ${node.id} was removed by another request`, { id: String(node.id) })
   }
   await r.nodes.adjustAncestors(node.parentId, -node.sizeBytes, -(node.itemCount + 1), now)

@@ -146,6 +146,7 @@ export class TrashRepository {
       .set({ state: 'trashed', purge_task_id: null })
       .where('purge_task_id', '=', taskId)
       .where('state', '=', 'purging')
+      .where('purge_started', '=', 0)
       .returning(['space_id'])
       .execute()
     const bySpace = new Map<number, number>()
@@ -171,6 +172,10 @@ export class TrashRepository {
     if (!ids.length) return []
     const rows = await this.db.deleteFrom('recycle_entries').where('id', 'in', ids).where('state', '=', 'purging').returningAll().execute()
     return rows.map(toEntry)
+  }
+
+  async markPurgeStarted(id: number): Promise<void> {
+    await this.db.updateTable('recycle_entries').set({ purge_started: 1 }).where('id', '=', id).execute()
   }
 
   async setHeld(spaceId: number, id: number, held: boolean): Promise<boolean> {

@@ -110,7 +110,8 @@ export class TrashService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRASH_PAGE) throw invalid(`limit must be an integer from 1 to ${MAX_TRASH_PAGE}`)
     if (opts.page !== undefined && (!Number.isInteger(opts.page) || opts.page < 1)) throw invalid('page must be a positive integer')
     if (opts.page !== undefined && opts.cursor) throw invalid('Use either page or cursor, not both')
-    const filter = opts.filter ?? {}
+    // An empty value (`?removedBy=`) means "no filter", for the items and the total alike.
+    const filter = Object.fromEntries(Object.entries(opts.filter ?? {}).filter(([, v]) => v !== undefined && v !== '')) as TrashFilter
     const sortTag = `trash:${sort}:${order}`
     const after = opts.cursor ? decodeCursor(opts.cursor, sortTag) : undefined
     const repo = this.deps.store.repos.trash
@@ -147,8 +148,10 @@ export class TrashService {
         const outcomes: RestoreOutcome[] = []
         for (const entryId of entryIds) {
           const res = await attempt(() => this.restoreOne(r, actor, space, entryId, onConflict, onMissingParent))
-          if (res.ok) outcomes.push(res.value)
+          if (res.ok) outcomes.push(opts.dryRun ? withoutUnbornIds(res.value) : res.value)
           else if (isDomainError(res.error)) outcomes.push({ entryId, status: 'failed', error: { code: res.error.code, message: res.error.message } })
+          // A concurrent request took the name between our check and our write: this entry fails, the others go on.
+          else if (this.deps.store.isUniqueViolation(res.error)) outcomes.push({ entryId, status: 'failed', error: { code: 'node.name_conflict', message: 'The name was taken by a concurrent request; try again' } })
           else throw res.error
         }
         return outcomes
@@ -188,9 +191,12 @@ export class TrashService {
       authorize(actor, space, 'delete_file')
       await trashNode(r, { space: (await r.spaces.find(spaceNum))!, node: plan.replaces, userId: actor.userId, now, permanent: false })
     }
-    await r.nodes.transition(node.id, 'trashed', 'live', null)
+    // Name and place first, state last: the node joins the live siblings only once its name is free there.
     if (target.id !== node.parentId) await r.nodes.reparent(node.id, target.id, plan.name)
     else if (plan.name !== node.name) await r.nodes.rename(node.id, plan.name, node.modifiedAt)
+    if (!(await r.nodes.transition(node.id, 'trashed', 'live', null))) {
+      throw new DomainError('trash.entry_not_found', `Entry ${entry.id} no longer holds a restorable item`, { id: String(entry.id) })
+    }
     await r.nodes.adjustAncestors(target.id, entry.sizeBytes, entry.itemCount, now)
     await r.spaces.adjust(spaceNum, { liveBytes: entry.sizeBytes, trashBytes: -entry.sizeBytes, trashEntries: -1 })
     const path = '/' + (await r.nodes.pathNames(node.id)).join('/')
@@ -271,6 +277,12 @@ export class TrashService {
       }
       await r.tasks.setTotal(taskId, flipped.size)
       await r.spaces.adjust(spaceNum, { trashEntries: -flipped.size })
+      await r.audit.recordMany(
+        [...flipped].map((id) => {
+          const e = known.get(id)!
+          return { libraryId: space.libraryId, spaceId: spaceNum, actor: actor.userId, action: 'delete' as const, entryId: id, nodeId: e.rootNodeId, name: e.name, details: { path: e.originalPath, taskId }, at: now }
+        }),
+      )
       return { taskId, accepted: [...flipped].map(String), rejected }
     })
     if (result.accepted.length) this.deps.tasks.wake()
@@ -343,6 +355,13 @@ export class TrashService {
   present(e: RecycleEntry): TrashListItem {
     return { ...e, remainingDays: remainingDays(e.expiresAt, this.deps.clock.now()) }
   }
+}
+
+/** A dry run cannot promise the id of a folder it would create (it does not exist, and sequences are not rolled back). */
+function withoutUnbornIds(o: RestoreOutcome): RestoreOutcome {
+  if (!o.parentRecreated) return o
+  const { parentId: _unborn, ...rest } = o
+  return rest
 }
 
 function grantFor(node: DriveNode, permanent: boolean) {

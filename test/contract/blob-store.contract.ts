@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import {
   BlobNotFoundError,
   BlobSizeMismatchError,
@@ -11,7 +11,16 @@ import {
   type StagedBlob,
 } from '../../src/blobs/blob-store.ts'
 
-export type MakeBlobStore = () => Promise<{ store: BlobStore; cleanup: () => Promise<void> }>
+/**
+ * Tuning hints a factory may pass to its implementation so cases can reach code paths (such as multipart
+ * uploads) with small test data. Implementations without such a knob ignore them.
+ */
+export interface BlobStoreHints {
+  multipartThresholdBytes?: number
+  partSizeBytes?: number
+}
+
+export type MakeBlobStore = (hints?: BlobStoreHints) => Promise<{ store: BlobStore; cleanup: () => Promise<void> }>
 
 export function sha256(data: Buffer): BlobKey {
   return createHash('sha256').update(data).digest('hex')
@@ -228,6 +237,128 @@ export function blobStoreContract(name: string, makeStore: MakeBlobStore): void 
       // Buffering the whole body would need >= 64 MiB; leave generous room for GC lag.
       assert.ok(peak < 48 * MiB, `peak buffer memory ${Math.round(peak / MiB)} MiB`)
       await store.discard(staged)
+    })
+
+    it('stats present and absent keys', async () => {
+      const data = randomBytes(4321)
+      const key = sha256(data)
+      assert.equal(await store.stat(key), null, 'absent before anything is stored')
+
+      const staged = await store.stage(bodyOf(data))
+      assert.equal(await store.stat(key), null, 'staged bytes are not a blob')
+      await store.publish(staged)
+      assert.deepEqual(await store.stat(key), { sizeBytes: 4321 })
+      await store.discard(staged)
+      assert.deepEqual(await store.stat(key), { sizeBytes: 4321 }, 'discarding the staging keeps the blob')
+
+      const empty = await put(Buffer.alloc(0))
+      assert.deepEqual(await store.stat(empty.sha256), { sizeBytes: 0 }, 'an empty blob is present, not absent')
+      assert.equal(await store.stat(sha256(Buffer.from('a neighbour never stored'))), null)
+
+      await store.delete(key)
+      assert.equal(await store.stat(key), null, 'absent after delete')
+      assert.deepEqual(await store.stat(empty.sha256), { sizeBytes: 0 }, 'other blobs untouched')
+    })
+
+    it('deletes an absent key as a no-op, repeatedly and concurrently', async () => {
+      const absent = sha256(Buffer.from('never stored either'))
+      await store.delete(absent)
+      await store.delete(absent)
+      await Promise.all(Array.from({ length: 4 }, () => store.delete(absent)))
+      assert.equal(await store.stat(absent), null)
+      assert.deepEqual(await collect(store.list()), [], 'deleting creates nothing')
+
+      const data = randomBytes(700)
+      const { sha256: key } = await put(data)
+      await Promise.all(Array.from({ length: 4 }, () => store.delete(key)))
+      await store.delete(key)
+      assert.equal(await store.stat(key), null)
+      assert.deepEqual(await collect(store.list()), [])
+
+      // Content-addressed keys get reused: the same bytes can be stored again after a delete.
+      await put(data)
+      assert.ok((await readAll(await store.get(key))).equals(data))
+    })
+
+    it('publishes the same content from 8 concurrent callers as one intact blob', async () => {
+      const data = randomBytes(300_000)
+      const key = sha256(data)
+      const staged = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const s = await store.stage(bodyOf(data))
+          await store.publish(s)
+          return s
+        }),
+      )
+      for (const s of staged) assert.equal(s.sha256, key)
+      assert.equal(new Set(staged.map((s) => s.stagingId)).size, 8, 'each caller gets its own staging')
+
+      const listed = await collect(store.list())
+      assert.deepEqual(
+        listed.map(({ key, sizeBytes }) => ({ key, sizeBytes })),
+        [{ key, sizeBytes: data.length }],
+        'exactly one blob',
+      )
+      assert.ok((await readAll(await store.get(key))).equals(data), 'correct bytes')
+
+      await Promise.all(staged.map((s) => store.discard(s)))
+      assert.equal(await store.sweepStaging(0), 0, 'every staging was discarded')
+      assert.ok((await readAll(await store.get(key))).equals(data), 'blob outlives all stagings')
+    })
+
+    describe('a blob above the multipart threshold', () => {
+      // With these hints a 13 MiB blob goes up as parts [0, 5 MiB), [5, 10 MiB), [10, 13 MiB).
+      const part = 5 * MiB
+      const total = 13 * MiB
+      const hints: BlobStoreHints = { multipartThresholdBytes: 6 * MiB, partSizeBytes: part }
+      let big: { store: BlobStore; cleanup: () => Promise<void> }
+      let data: Buffer
+      let key: BlobKey
+
+      before(async () => {
+        big = await makeStore(hints)
+        data = randomBytes(total)
+        key = sha256(data)
+        const staged = await big.store.stage(bodyOf(data, 64 * 1024), { expectedSize: total })
+        assert.equal(staged.sha256, key)
+        await big.store.publish(staged)
+        await big.store.publish(staged) // idempotent for large blobs too
+        await big.store.discard(staged)
+      })
+      after(async () => {
+        await big?.cleanup()
+      })
+
+      it('round-trips with the right size, hash and listing', async () => {
+        assert.deepEqual(await big.store.stat(key), { sizeBytes: total })
+        const back = await readAll(await big.store.get(key))
+        assert.equal(back.length, total)
+        assert.equal(sha256(back), key)
+        const listed = await collect(big.store.list())
+        assert.deepEqual(
+          listed.map(({ key, sizeBytes }) => ({ key, sizeBytes })),
+          [{ key, sizeBytes: total }],
+        )
+      })
+
+      it('reads ranges within and across part boundaries', async () => {
+        const read = async (start: number, end: number) => readAll(await big.store.get(key, { start, end }))
+        const cases: Array<[number, number, string]> = [
+          [part - 1, part, 'two bytes straddling the first boundary'],
+          [2 * part - 1, 2 * part, 'two bytes straddling the second boundary'],
+          [part - 1000, 2 * part + 999, 'a whole middle part plus both neighbours'],
+          [0, part - 1, 'exactly the first part'],
+          [2 * part, 2 * part, 'first byte of the last part'],
+          [2 * part - 1, total - 1, 'from a boundary to the end'],
+          [total - 1, total - 1, 'last byte'],
+          [1, total - 2, 'all but the first and last byte'],
+        ]
+        for (const [start, end, what] of cases) {
+          const got = await read(start, end)
+          assert.equal(got.length, end - start + 1, `${what}: length`)
+          assert.ok(got.equals(data.subarray(start, end + 1)), `${what}: bytes`)
+        }
+      })
     })
   })
 }

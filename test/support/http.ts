@@ -90,6 +90,11 @@ export interface HttpHarness {
   mkdir(name: string, parentId?: string, opts?: { token?: string | null; spaceId?: string }): Promise<Res>
   /** Runs queued tasks to completion in this process (when the background worker is not started). */
   drain(): Promise<number>
+  /**
+   * The same app over a real socket (127.0.0.1, free port), for what `inject()` cannot show faithfully, such as a
+   * request body the server stops reading half-way. Resolves to a request function against that socket.
+   */
+  listen(): Promise<(method: string, url: string, opts?: ReqOptions) => Promise<Res>>
   close(): Promise<void>
 }
 
@@ -142,6 +147,10 @@ export async function makeHttp(opts: { quotaBytes?: number; env?: Record<string,
       return req('POST', sp('/folders', m.spaceId), { token: m.token, json: { parentId, name } })
     },
     drain: () => h.c.runner.drain(),
+    async listen() {
+      const base = await app.listen({ host: '127.0.0.1', port: 0 })
+      return (method, url, o = {}) => fetchRes(`${base}${url}`, method, o, adminToken)
+    },
     async close() {
       await app.close().catch(() => undefined)
       await h.close()

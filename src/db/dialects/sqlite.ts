@@ -11,6 +11,8 @@ export function sqliteKit(file: string): DialectKit {
   database.pragma('foreign_keys = ON')
   // The CLI may write while a server runs: wait instead of failing at once.
   database.pragma('busy_timeout = 5000')
+  // SQLite's lower() folds ASCII only; case-insensitive search must fold `Ü` like PostgreSQL does.
+  database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
   return {
     name: 'sqlite',
     dialect: new SqliteDialect({ database }),

@@ -117,6 +117,8 @@ export async function up(db: Kysely<any>, kit: DialectKit): Promise<void> {
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('held', 'integer', (c) => c.notNull())
     .addColumn('purge_task_id', 'bigint')
+    // Set when the first batch of a folder's purge commits: from then on the entry is finished, never cancelled.
+    .addColumn('purge_started', 'integer', (c) => c.notNull().defaultTo(0))
     .execute()
   // One index per sort key so every bin page is a keyset range scan, whatever the sort.
   for (const key of ['name', 'modified_at', 'size_bytes', 'removed_at', 'expires_at']) {

@@ -68,7 +68,13 @@ export const trashRoutes: RoutePlugin = (app, c) => {
 
   app.post(
     '/spaces/:spaceId/trash/:entryId/restore',
-    { schema: { tags, security: Security, params: EntryParams, body: Type.Optional(RestoreBody), response: { 200: RestoreOutcomeSchema } } },
+    {
+      schema: { tags, security: Security, params: EntryParams, body: Type.Optional(RestoreBody), response: { 200: RestoreOutcomeSchema } },
+      // No body at all means "the defaults"; the schema alone cannot make a top-level body optional.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {}
+      },
+    },
     async (req) => {
       const [outcome] = await c.trash.restore(actorOf(req), req.params.spaceId, [req.params.entryId], req.body ?? {})
       if (outcome.status === 'failed') throw new DomainError(outcome.error!.code as ErrorCode, outcome.error!.message, { entryId: outcome.entryId })
