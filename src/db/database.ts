@@ -32,7 +32,7 @@ export async function migrate(database: Database): Promise<void> {
   }
   await database.kit.prepare?.(database.db)
   await refuseNewerSchema(database)
-  const { error, results } = await new Migrator({ db: database.db, provider }).migrateToLatest()
+  const { error, results } = await new Migrator({ db: database.db, provider, migrationTableSchema: database.kit.migrationSchema, allowUnorderedMigrations: true }).migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
     throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error })
@@ -41,8 +41,9 @@ export async function migrate(database: Database): Promise<void> {
 
 /** A node must never run against a schema written by a newer build: it would misread what it does not know. */
 async function refuseNewerSchema(database: Database): Promise<void> {
+  const table = database.kit.migrationSchema ? `${database.kit.migrationSchema}.kysely_migration` : 'kysely_migration'
   const applied = await database.db
-    .selectFrom('kysely_migration' as never)
+    .selectFrom(table as never)
     .select('name' as never)
     .execute()
     .catch(() => [] as { name: string }[])

@@ -17,6 +17,8 @@ export interface DialectKit {
   idColumn: { type: 'integer' | 'bigserial'; build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder }
   /** Maps engine errors (unique violation, busy) to domain errors; returns null for anything else. */
   translateError(e: unknown): DomainError | null
+  /** Schema holding Kysely's migration tables when not the default (PostgreSQL with TROVE_DATABASE_SCHEMA). */
+  migrationSchema?: string
   /** Runs before migrations (e.g. creating the configured PostgreSQL schema). */
   prepare?(db: Kysely<any>): Promise<void>
   /** True when the error is a unique-constraint violation. */

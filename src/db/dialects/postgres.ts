@@ -18,6 +18,8 @@ export function postgresKit(connectionString: string, opts: { schema?: string; m
     dialect: new PostgresDialect({ pool }),
     capabilities: { skipLocked: true, concurrentWriters: true },
     idColumn: { type: 'bigserial', build: (c) => c.primaryKey() },
+    // Kysely looks for its migration tables across all schemas unless told which one is ours.
+    migrationSchema: opts.schema,
     async prepare(db) {
       if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db)
     },
