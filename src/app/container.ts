@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import type { Config } from '../config/load-config.ts'
 import { openDatabase, migrate, type Database } from '../db/database.ts'
 import { sqliteKit } from '../db/dialects/sqlite.ts'
@@ -7,6 +6,7 @@ import { postgresKit } from '../db/dialects/postgres.ts'
 import { Store } from '../db/store.ts'
 import { systemClock, type Clock } from '../shared/clock.ts'
 import { DiskBlobStore } from '../blobs/disk-blob-store.ts'
+import { S3BlobStore, s3ClientFromConfig } from '../blobs/s3-blob-store.ts'
 import type { BlobStore } from '../blobs/blob-store.ts'
 import { BlobGarbageCollector } from '../blobs/blob-gc.ts'
 import { SpacesService } from '../spaces/spaces.service.ts'
@@ -38,7 +38,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   await migrate(database)
   const store = new Store(database)
   const metrics = new Metrics(() => store.repos.tasks.queueStats(clock.now()))
-  const blobs = countingBlobStore(opts.blobs ?? new DiskBlobStore({ rootDir: path.join(cfg.dataDir, 'blobs'), now: () => clock.now() }), metrics)
+  const blobs = countingBlobStore(opts.blobs ?? makeBlobStore(cfg, clock), metrics)
   const runner = new TaskRunner({ store, clock, log: opts.log }, { leaseMs: cfg.jobs.leaseMs, pollMs: cfg.jobs.pollMs })
   const gc = new BlobGarbageCollector({ store, blobs, clock })
   const spaces = new SpacesService({ store, clock })
@@ -76,6 +76,12 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
       await database.db.destroy()
     },
   }
+}
+
+function makeBlobStore(cfg: Config, clock: Clock): BlobStore {
+  if (cfg.blobs.kind === 'disk') return new DiskBlobStore({ rootDir: cfg.blobs.rootDir, now: () => clock.now() })
+  const b = cfg.blobs
+  return new S3BlobStore({ client: s3ClientFromConfig(b), bucket: b.bucket, prefix: b.prefix, stagingDir: b.stagingDir, now: () => clock.now() })
 }
 
 export type Container = Awaited<ReturnType<typeof buildContainer>>

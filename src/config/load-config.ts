@@ -7,6 +7,9 @@ export interface Config {
   db: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string | null; poolSize: number }
   jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
   purge: { entryBatch: number; nodeBatch: number }
+  blobs:
+    | { kind: 'disk'; rootDir: string }
+    | { kind: 's3'; endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix: string; stagingDir: string }
   log: { level: string }
 }
 
@@ -35,11 +38,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       pollMs: int('TROVE_TASK_POLL_MS', 500, 10, 60_000),
       retentionPeriodMs: int('TROVE_RETENTION_PERIOD_MS', 3_600_000, 1000, 86_400_000),
     },
+    blobs: env.TROVE_S3_BUCKET
+      ? {
+          kind: 's3',
+          endpoint: env.TROVE_S3_ENDPOINT || undefined,
+          bucket: env.TROVE_S3_BUCKET,
+          region: env.TROVE_S3_REGION || 'us-east-1',
+          accessKeyId: env.TROVE_S3_ACCESS_KEY_ID ?? '',
+          secretAccessKey: env.TROVE_S3_SECRET_ACCESS_KEY ?? '',
+          // S3-compatible servers on a custom endpoint rarely have wildcard DNS for virtual-host buckets.
+          forcePathStyle: env.TROVE_S3_FORCE_PATH_STYLE ? env.TROVE_S3_FORCE_PATH_STYLE !== '0' : !!env.TROVE_S3_ENDPOINT,
+          prefix: env.TROVE_S3_PREFIX ?? '',
+          stagingDir: path.join(dataDir, 'staging'),
+        }
+      : { kind: 'disk', rootDir: path.join(dataDir, 'blobs') },
     purge: { entryBatch: int('TROVE_PURGE_ENTRY_BATCH', 1000, 1, 10_000), nodeBatch: int('TROVE_PURGE_NODE_BATCH', 2000, 1, 50_000) },
     log: { level: env.TROVE_LOG_LEVEL || 'info' },
   }
   if (env.TROVE_DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.TROVE_DATABASE_URL)) errors.push('TROVE_DATABASE_URL must be a postgres:// URL')
   if (env.TROVE_DATABASE_SCHEMA && !/^[a-z_][a-z0-9_]{0,62}$/.test(env.TROVE_DATABASE_SCHEMA)) errors.push('TROVE_DATABASE_SCHEMA must be a lowercase SQL identifier')
+  if (env.TROVE_S3_BUCKET && (!env.TROVE_S3_ACCESS_KEY_ID || !env.TROVE_S3_SECRET_ACCESS_KEY)) errors.push('TROVE_S3_ACCESS_KEY_ID and TROVE_S3_SECRET_ACCESS_KEY are required with TROVE_S3_BUCKET')
+  if (!env.TROVE_S3_BUCKET && env.TROVE_S3_ENDPOINT) errors.push('TROVE_S3_ENDPOINT is set but TROVE_S3_BUCKET is not')
   if (errors.length) throw new Error(`Invalid configuration:\n  - ${errors.join('\n  - ')}`)
   return Object.freeze(config)
 }
