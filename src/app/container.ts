@@ -33,7 +33,7 @@ export interface ContainerOptions {
 /** The composition root: the only place that knows every concrete class. */
 export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   fs.mkdirSync(cfg.dataDir, { recursive: true })
-  const clock = opts.clock ?? systemClock
+  const clock = opts.clock ?? (cfg.clockOffsetMs ? { now: () => Date.now() + cfg.clockOffsetMs } : systemClock)
   const database = opts.database ?? openDatabase(cfg.db.kind === 'postgres' ? postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize }) : sqliteKit(cfg.db.file))
   await migrate(database)
   const store = new Store(database)

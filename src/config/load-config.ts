@@ -11,6 +11,8 @@ export interface Config {
     | { kind: 'disk'; rootDir: string }
     | { kind: 's3'; endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; prefix: string; stagingDir: string }
   log: { level: string }
+  /** Added to the system clock. For drills and cluster tests that must see retention expire; 0 in production. */
+  clockOffsetMs: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       : { kind: 'disk', rootDir: path.join(dataDir, 'blobs') },
     purge: { entryBatch: int('TROVE_PURGE_ENTRY_BATCH', 1000, 1, 10_000), nodeBatch: int('TROVE_PURGE_NODE_BATCH', 2000, 1, 50_000) },
     log: { level: env.TROVE_LOG_LEVEL || 'info' },
+    clockOffsetMs: int('TROVE_CLOCK_OFFSET_MS', 0, -3_153_600_000_000, 3_153_600_000_000),
   }
   if (env.TROVE_DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.TROVE_DATABASE_URL)) errors.push('TROVE_DATABASE_URL must be a postgres:// URL')
   if (env.TROVE_DATABASE_SCHEMA && !/^[a-z_][a-z0-9_]{0,62}$/.test(env.TROVE_DATABASE_SCHEMA)) errors.push('TROVE_DATABASE_SCHEMA must be a lowercase SQL identifier')
