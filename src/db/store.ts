@@ -24,7 +24,7 @@ export class Repos {
 
   constructor(db: Db, database: Database) {
     this.libraries = new LibrariesRepository(db)
-    this.spaces = new SpacesRepository(db)
+    this.spaces = new SpacesRepository(db, database.kit)
     this.users = new UsersRepository(db)
     this.nodes = new NodesRepository(db)
     this.blobs = new BlobsRepository(db)
@@ -50,10 +50,17 @@ export class Store {
   }
 
   async transaction<T>(fn: (r: Repos) => Promise<T>): Promise<T> {
-    try {
-      return await this.database.db.transaction().execute((trx) => fn(new Repos(trx, this.database)))
-    } catch (e) {
-      throw this.translate(e)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.database.db.transaction().execute((trx) => fn(new Repos(trx, this.database)))
+      } catch (e) {
+        // A deadlock or serialisation failure rolled everything back: run the whole unit again, a few times.
+        if (attempt < 4 && this.database.kit.isRetryable(e)) {
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20))
+          continue
+        }
+        throw this.translate(e)
+      }
     }
   }
 

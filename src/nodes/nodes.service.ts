@@ -95,6 +95,7 @@ export class NodesService {
     const now = this.deps.clock.now()
     const id = await this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
+        await r.spaces.lockForWrite([Number(space.id)])
         const parent = await this.visibleFolder(space, parentId, r)
         const plan = await planName(r, parent.id, name, 'folder', onConflict)
         const id = await r.nodes.insert({ spaceId: Number(space.id), parentId: parent.id, name: plan.name, kind: 'folder', sizeBytes: 0, contentType: null, blobSha256: null, createdBy: actor.userId, now })
@@ -160,6 +161,7 @@ export class NodesService {
     const now = this.deps.clock.now()
     const spaceId = Number(space.id)
     return this.deps.store.transaction(async (r) => {
+      await r.spaces.lockForWrite([spaceId])
       const parent = await this.visibleFolder(space, parentId, r)
       const plan = await planName(r, parent.id, input.name, 'file', policy)
       if (plan.replaces) {
@@ -228,6 +230,7 @@ export class NodesService {
     const spaceNum = Number(space.id)
     await this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
+        await r.spaces.lockForWrite([spaceNum])
         const node = await this.visibleNode(space, nodeId, r)
         authorize(actor, space, node.kind === 'file' ? 'upload_file' : 'create_directory')
         if (node.parentId === null) throw new DomainError('node.root_immutable', 'The root folder cannot be renamed or moved')
@@ -263,6 +266,7 @@ export class NodesService {
     const spaceNum = Number(space.id)
     const id = await this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
+        await r.spaces.lockForWrite([spaceNum])
         const node = await this.visibleNode(space, nodeId, r)
         if (node.parentId === null) throw invalid('The root folder cannot be copied')
         const target = await this.visibleFolder(space, to.parentId, r)

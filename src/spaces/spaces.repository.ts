@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts'
+import type { DialectKit } from '../db/dialects/kit.ts'
 import type { SpacesTable } from '../db/schema.ts'
 import type { Selectable } from 'kysely'
 
@@ -55,7 +56,20 @@ function toSpace(r: Selectable<SpacesTable>): Space {
 }
 
 export class SpacesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly kit: DialectKit,
+  ) {}
+
+  /**
+   * Where several processes write (PostgreSQL), every transaction that changes a space's counters or folder
+   * aggregates locks the space rows first, in id order. One lock order for all writers means no deadlocks between
+   * nodes rows and the space row; SQLite has a single writer and needs nothing.
+   */
+  async lockForWrite(spaceIds: number[]): Promise<void> {
+    if (!this.kit.capabilities.concurrentWriters || !spaceIds.length) return
+    await this.db.selectFrom('spaces').select('id').where('id', 'in', [...new Set(spaceIds)].sort((a, b) => a - b)).orderBy('id').forUpdate().execute()
+  }
 
   async insert(s: NewSpace): Promise<number> {
     const row = await this.db

@@ -116,6 +116,7 @@ export class TrashPurger {
   private async cancelRemaining(taskId: number): Promise<void> {
     await this.deps.store.transaction(async (r) => {
       const bySpace = await r.trash.unmarkPurging(taskId)
+      await r.spaces.lockForWrite([...bySpace.keys()])
       for (const [spaceId, n] of bySpace) await r.spaces.adjust(spaceId, { trashEntries: n })
     })
   }
@@ -125,6 +126,7 @@ export class TrashPurger {
     for (;;) {
       const marked = await this.deps.store.transaction(async (r) => {
         const bySpace = await r.trash.markExpiredPurging(asOf, taskId, 5000)
+        await r.spaces.lockForWrite([...bySpace.keys()])
         let n = 0
         for (const [spaceId, k] of bySpace) {
           await r.spaces.adjust(spaceId, { trashEntries: -k })

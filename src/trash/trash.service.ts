@@ -85,6 +85,7 @@ export class TrashService {
     const space = await this.deps.spaces.load(actor, spaceId)
     const now = this.deps.clock.now()
     const result = await this.deps.store.transaction(async (r) => {
+      await r.spaces.lockForWrite([Number(space.id)])
       const node = await this.deps.nodes.visibleNode(space, nodeId, r)
       const permanent = !!opts.permanent || !space.recycleBinEnabled
       authorize(actor, space, grantFor(node, permanent))
@@ -145,6 +146,7 @@ export class TrashService {
     if (entryIds.length > MAX_BATCH) throw new DomainError('trash.too_many', `At most ${MAX_BATCH} entries per request`)
     return this.deps.store.batch(
       async (r, attempt) => {
+        await r.spaces.lockForWrite([Number(space.id)])
         const outcomes: RestoreOutcome[] = []
         for (const entryId of entryIds) {
           const res = await attempt(() => this.restoreOne(r, actor, space, entryId, onConflict, onMissingParent))
@@ -254,6 +256,7 @@ export class TrashService {
     const spaceNum = Number(space.id)
     const now = this.deps.clock.now()
     const result = await this.deps.store.transaction(async (r) => {
+      await r.spaces.lockForWrite([spaceNum])
       const ids = [...new Set(entryIds.map((id) => parseDecimalId(id)).filter((id): id is number => id !== null))]
       if (space.hold) {
         return { taskId: null, accepted: [], rejected: entryIds.map((entryId) => ({ entryId, code: 'trash.entry_held', message: 'The recycle bin of this space is on hold' })) }
@@ -296,6 +299,7 @@ export class TrashService {
     const spaceNum = Number(space.id)
     const now = this.deps.clock.now()
     const result = await this.deps.store.transaction(async (r) => {
+      await r.spaces.lockForWrite([spaceNum])
       const taskId = (await r.tasks.insert({ libraryId: space.libraryId, spaceId: spaceNum, kind: PURGE_TASK_KIND, payload: { reason: 'empty' }, createdBy: actor.userId, now }))!
       const n = await r.trash.markAllPurging(spaceNum, taskId)
       await r.tasks.setTotal(taskId, n)

@@ -21,6 +21,8 @@ export interface DialectKit {
   migrationSchema?: string
   /** Runs before migrations (e.g. creating the configured PostgreSQL schema). */
   prepare?(db: Kysely<any>): Promise<void>
+  /** True for failures that a fresh attempt of the whole transaction may not hit (deadlock, serialisation). */
+  isRetryable(e: unknown): boolean
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(e: unknown): boolean
 }

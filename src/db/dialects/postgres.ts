@@ -23,6 +23,7 @@ export function postgresKit(connectionString: string, opts: { schema?: string; m
     async prepare(db) {
       if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db)
     },
+    isRetryable: (e) => ['40001', '40P01'].includes((e as { code?: string })?.code ?? ''),
     isUniqueViolation: (e) => (e as { code?: string })?.code === '23505',
     translateError(e) {
       const code = (e as { code?: string })?.code

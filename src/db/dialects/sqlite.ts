@@ -18,6 +18,7 @@ export function sqliteKit(file: string): DialectKit {
     dialect: new SqliteDialect({ database }),
     capabilities: { skipLocked: false, concurrentWriters: false },
     idColumn: { type: 'integer', build: (c) => c.primaryKey().autoIncrement() },
+    isRetryable: () => false,
     isUniqueViolation: (e) => (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     translateError(e) {
       const code = (e as { code?: string })?.code
