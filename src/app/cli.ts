@@ -4,6 +4,7 @@ import { buildContainer } from './container.ts'
 import { serve } from './server.ts'
 import { runWorker } from './worker.ts'
 import { isDomainError } from '../shared/errors.ts'
+import { formatReport } from '../fsck/fsck.service.ts'
 
 /**
  * `bin/trove`: the server and the admin commands. Admin commands open the data directory directly (TROVE_DATA_DIR),
@@ -118,6 +119,23 @@ export async function main(argv: string[]): Promise<void> {
     .command('migrate')
     .description('Bring the metadata schema up to date (the server also does this at start-up)')
     .action(() => withContainer(async () => void process.stdout.write('schema is up to date\n')))
+
+  program
+    .command('fsck')
+    .description('Check every invariant of the data directory (read-only unless --repair); exit 1 when problems remain')
+    .option('--repair', 'fix what is safe (orphan blobs past the grace period, counters, stuck purges, stale staging)')
+    .option('--json', 'print the report as JSON')
+    .option('--quick', 'check blob sizes but do not hash their contents')
+    .option('--orphan-grace <seconds>', 'with --repair: delete orphan blobs older than this (default 3600)', (v) => parseInteger(v, '--orphan-grace'))
+    .action((opts: { repair?: boolean; json?: boolean; quick?: boolean; orphanGrace?: number }) =>
+      withContainer(async (c) => {
+        const quick = !!opts.quick
+        const report = opts.repair ? await c.fsck.repair({ quick, orphanGraceMs: (opts.orphanGrace ?? 3600) * 1000 }) : await c.fsck.check({ quick })
+        process.stdout.write((opts.json ? JSON.stringify(report) : formatReport(report)) + '\n')
+        // exitCode, not exit(): the container must still close (flush SQLite, end the PostgreSQL pool).
+        process.exitCode = report.ok ? 0 : 1
+      }),
+    )
 
   try {
     await program.parseAsync(argv)

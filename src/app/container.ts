@@ -21,6 +21,7 @@ import { TaskRunner } from '../tasks/task-runner.ts'
 import { AuditService } from '../audit/audit.service.ts'
 import { AlbumsService } from '../albums/albums.service.ts'
 import { Metrics, countingBlobStore } from './metrics.ts'
+import { FsckService, stagingDirOf } from '../fsck/fsck.service.ts'
 
 export interface ContainerOptions {
   clock?: Clock
@@ -53,6 +54,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
 
   runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
   runner.register(RETENTION_TASK_KIND, (task, ctx) => purger.runRetention(task.id, ctx, Number(task.payload.asOf ?? clock.now())))
+  const fsck = new FsckService({ store, blobs, clock, kinds: runner.kinds(), stagingDir: stagingDirOf(cfg.blobs) })
 
   return {
     config: cfg,
@@ -71,6 +73,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     tasks,
     audit,
     albums,
+    fsck,
     async close() {
       await runner.stop()
       await database.db.destroy()

@@ -55,6 +55,11 @@ export class TaskRunner implements TaskRunnerHandle {
     this.wakeUp?.()
   }
 
+  /** Task kinds this runner can resume (fsck reports tasks of any other kind as unresumable). */
+  kinds(): string[] {
+    return [...this.handlers.keys()]
+  }
+
   start(): void {
     if (this.running) return
     this.running = true
