@@ -131,6 +131,8 @@ test('two API nodes and a worker on one PostgreSQL and one bucket: tasks survive
 
     // 160 uploaded − 120 trashed + 20 restored − 30 trashed later = 30 live files.
     await assertClusterConsistent(c, spaceId, 30)
+    const report = await c.fsck.check({ quick: false })
+    assert.deepEqual(report.problems, [], report.summary)
   } finally {
     for (const p of procs) await p.kill('SIGKILL')
     await c?.close()

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { TroveServer, tempDir, removeDir, pool, sha256, filesUnder, sleep, type Res } from '../support/http.ts'
+import { TroveServer, tempDir, removeDir, pool, sha256, filesUnder, sleep, runTrove, type Res } from '../support/http.ts'
 import { blobFiles } from '../support/harness.ts'
 
 const FILES = 1500
@@ -166,6 +166,12 @@ test('emptying the bin survives SIGKILL mid-purge and resumes to an exact finish
     }
     assert.equal(purged.length, FILES)
     assert.equal(new Set(purged).size, FILES)
+
+    // And fsck, run as a person would on the stopped instance, finds nothing wrong (hashes included).
+    await server.stop()
+    const fsck = await runTrove(['fsck', '--json'], { TROVE_DATA_DIR: dataDir })
+    assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr)
+    assert.deepEqual(JSON.parse(fsck.stdout).problems, [])
   } finally {
     await server.stop()
     await removeDir(dataDir)
