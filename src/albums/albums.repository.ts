@@ -40,6 +40,12 @@ export class AlbumsRepository {
     return r && { id: Number(r.id), spaceId: Number(r.space_id), name: r.name, createdBy: r.created_by, createdAt: Number(r.created_at), modifiedAt: Number(r.modified_at) }
   }
 
+  /** An album by id alone (album ids are unique across spaces); callers check access to its space. */
+  async findById(id: number): Promise<Album | undefined> {
+    const r = await this.db.selectFrom('albums').selectAll().where('id', '=', id).executeTakeFirst()
+    return r && { id: Number(r.id), spaceId: Number(r.space_id), name: r.name, createdBy: r.created_by, createdAt: Number(r.created_at), modifiedAt: Number(r.modified_at) }
+  }
+
   async rename(id: number, name: string, now: number): Promise<void> {
     await this.db.updateTable('albums').set({ name, modified_at: now }).where('id', '=', id).execute()
   }
@@ -114,8 +120,8 @@ export class AlbumsRepository {
     return Number(res.numDeletedRows)
   }
 
-  /** Visible files of an album in album order (keyset on position). Trashed files drop out at once and return on restore. */
-  async items(albumId: number, limit: number, afterPosition?: number): Promise<AlbumItem[]> {
+  /** Visible files of an album in album order, or its reverse (keyset on position). Trashed files drop out at once and return on restore. */
+  async items(albumId: number, limit: number, afterPosition?: number, order: 'asc' | 'desc' = 'asc'): Promise<AlbumItem[]> {
     let q = this.db
       .selectFrom('album_items as i')
       .innerJoin('nodes as n', 'n.id', 'i.node_id')
@@ -123,8 +129,8 @@ export class AlbumsRepository {
       .select(['i.position as item_position', 'i.added_at as item_added_at'])
       .where('i.album_id', '=', albumId)
       .where(visible('n'))
-    if (afterPosition !== undefined) q = q.where('i.position', '>', afterPosition)
-    const rows = await q.orderBy('i.position').limit(limit).execute()
+    if (afterPosition !== undefined) q = q.where('i.position', order === 'asc' ? '>' : '<', afterPosition)
+    const rows = await q.orderBy('i.position', order).limit(limit).execute()
     return rows.map((r) => ({ node: toNode(r), position: Number(r.item_position), addedAt: Number(r.item_added_at) }))
   }
 

@@ -95,13 +95,35 @@ export class AlbumsService {
   }
 
   async items(actor: Actor, spaceId: string, albumId: string, opts: { limit?: number; cursor?: string } = {}): Promise<Page<AlbumItem>> {
+    return this.itemsInOrder(actor, spaceId, albumId, { limit: opts.limit, cursor: opts.cursor, order: 'asc' })
+  }
+
+  /** Visible files in album order (the order they were added, `asc`) or newest-added first (`desc`). */
+  async itemsInOrder(actor: Actor, spaceId: string, albumId: string, opts: { limit?: number; cursor?: string; order: 'asc' | 'desc' }): Promise<Page<AlbumItem>> {
     const space = await this.deps.spaces.load(actor, spaceId)
     const album = await this.album(space, albumId)
     const limit = pageLimit(opts.limit)
-    const after = opts.cursor ? decodeCursor(opts.cursor, `album:${album.id}`).i : undefined
-    const rows = await this.deps.store.repos.albums.items(album.id, limit + 1, after)
+    const order = opts.order
+    if (order !== 'asc' && order !== 'desc') throw invalid('order must be asc or desc')
+    // The ascending tag is the original one, so cursors handed out before `order` existed stay valid.
+    const tag = order === 'asc' ? `album:${album.id}` : `album:${album.id}:desc`
+    const after = opts.cursor ? decodeCursor(opts.cursor, tag).i : undefined
+    const rows = await this.deps.store.repos.albums.items(album.id, limit + 1, after, order)
     const items = rows.slice(0, limit)
-    return { items, nextCursor: rows.length > limit ? encodeCursor({ s: `album:${album.id}`, k: null, i: items.at(-1)!.position }) : null }
+    return { items, nextCursor: rows.length > limit ? encodeCursor({ s: tag, k: null, i: items.at(-1)!.position }) : null }
+  }
+
+  /** The space an album belongs to, for transports that address albums by id alone. Hidden spaces report the album missing. */
+  async spaceOf(actor: Actor, albumId: string): Promise<string> {
+    const id = parseDecimalId(albumId)
+    const album = id === null ? undefined : await this.deps.store.repos.albums.findById(id)
+    if (!album) throw new DomainError('album.not_found', `Album ${albumId} does not exist`, { id: albumId })
+    try {
+      return (await this.deps.spaces.load(actor, album.spaceId)).id
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'space.not_found') throw new DomainError('album.not_found', `Album ${albumId} does not exist`, { id: albumId })
+      throw e
+    }
   }
 
   /** Pass the transaction's repos when inside one: on SQLite the outer connection is held by it. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import type { Config } from '../config/load-config.ts'
 import { openDatabase, migrate, type Database } from '../db/database.ts'
 import { sqliteKit } from '../db/dialects/sqlite.ts'
@@ -21,6 +22,16 @@ import { TaskRunner } from '../tasks/task-runner.ts'
 import { AuditService } from '../audit/audit.service.ts'
 import { AlbumsService } from '../albums/albums.service.ts'
 import { Metrics, countingBlobStore } from './metrics.ts'
+import { MultipartUploadsService } from '../uploads/multipart-uploads.service.ts'
+import { NodeFinderService } from '../nodes/node-finder.service.ts'
+import { NodeDescriptionsService } from '../nodes/node-descriptions.service.ts'
+import { BinClearService } from '../trash/bin-clear.service.ts'
+import { UrlSigner } from '../signing/url-signer.ts'
+import { UploadSessionsService } from '../uploads/upload-sessions.service.ts'
+import { TrashBatchService, TRASH_BATCH_TASK_KIND, RESTORE_BATCH_TASK_KIND } from '../trash/trash-batch.service.ts'
+import { NodeQueriesService } from '../nodes/node-queries.service.ts'
+import { SpaceDeletionService } from '../spaces/space-deletion.service.ts'
+import { PartUploadsService } from '../uploads/part-uploads.service.ts'
 import { FsckService, stagingDirOf } from '../fsck/fsck.service.ts'
 
 export interface ContainerOptions {
@@ -54,6 +65,18 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
 
   runner.register(PURGE_TASK_KIND, (task, ctx) => purger.run(task.id, ctx))
   runner.register(RETENTION_TASK_KIND, (task, ctx) => purger.runRetention(task.id, ctx, Number(task.payload.asOf ?? clock.now())))
+  const multipartUploads = new MultipartUploadsService({ store, clock, blobs, gc, spaces, nodes })
+  const nodeFinder = new NodeFinderService({ store, spaces })
+  const nodeDescriptions = new NodeDescriptionsService({ store, clock, spaces, nodes })
+  const binClear = new BinClearService({ store, clock, spaces, tasks: runner })
+  const signer = new UrlSigner({ store, clock })
+  const partUploads = new PartUploadsService({ store, clock, spaces, nodes, signer, dir: path.join(cfg.dataDir, 'part-uploads') })
+  const uploads = new UploadSessionsService({ store, clock, blobs, gc, spaces, nodes })
+  const trashBatches = new TrashBatchService({ store, clock, spaces, nodes, trash, tasks, runner })
+  const nodeQueries = new NodeQueriesService({ store, clock, blobs, spaces, nodes, trash })
+  const spaceDeletion = new SpaceDeletionService({ store, clock, spaces, gc })
+  runner.register(TRASH_BATCH_TASK_KIND, (task) => trashBatches.runTrashTask(task.id, task.payload))
+  runner.register(RESTORE_BATCH_TASK_KIND, (task) => trashBatches.runRestoreTask(task.id, task.payload))
   const fsck = new FsckService({ store, blobs, clock, kinds: runner.kinds(), stagingDir: stagingDirOf(cfg.blobs) })
 
   return {
@@ -73,6 +96,16 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     tasks,
     audit,
     albums,
+    multipartUploads,
+    nodeFinder,
+    nodeDescriptions,
+    binClear,
+    signer,
+    uploads,
+    trashBatches,
+    nodeQueries,
+    spaceDeletion,
+    partUploads,
     fsck,
     async close() {
       await runner.stop()

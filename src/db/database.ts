@@ -3,6 +3,9 @@ import type { DB } from './schema.ts'
 import type { DialectKit } from './dialects/kit.ts'
 import * as m001 from './migrations/001-initial.ts'
 import * as m002 from './migrations/002-albums.ts'
+import * as m003 from './migrations/003-pds.ts'
+import * as m004 from './migrations/004-koodrive.ts'
+import * as m005 from './migrations/005-smh.ts'
 
 export type Db = Kysely<DB>
 
@@ -15,6 +18,9 @@ export interface Database {
 const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Promise<void> }> = {
   '001-initial': m001,
   '002-albums': m002,
+  '003-pds': m003,
+  '004-koodrive': m004,
+  '005-smh': m005,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

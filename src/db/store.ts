@@ -8,6 +8,16 @@ import { TrashRepository } from '../trash/trash.repository.ts'
 import { TasksRepository } from '../tasks/tasks.repository.ts'
 import { AuditRepository } from '../audit/audit.repository.ts'
 import { AlbumsRepository } from '../albums/albums.repository.ts'
+import { UploadSessionsRepository } from '../uploads/upload-sessions.repository.ts'
+import { BlobChecksumsRepository } from '../blobs/blob-checksums.repository.ts'
+import { SharedSecretRepository } from '../signing/shared-secret.repository.ts'
+import { TaskResultsRepository } from '../tasks/task-results.repository.ts'
+import { NodeQueriesRepository } from '../nodes/node-queries.repository.ts'
+import { SpaceDeletionRepository } from '../spaces/space-deletion.repository.ts'
+import { PartUploadsRepository } from '../uploads/part-uploads.repository.ts'
+import { MultipartUploadsRepository } from '../uploads/multipart-uploads.repository.ts'
+import { NodeFinderRepository } from '../nodes/node-finder.repository.ts'
+import { NodeDescriptionsRepository } from '../nodes/node-descriptions.repository.ts'
 import { isDomainError } from '../shared/errors.ts'
 
 /** Every repository bound to one connection or transaction. */
@@ -21,6 +31,16 @@ export class Repos {
   readonly tasks: TasksRepository
   readonly audit: AuditRepository
   readonly albums: AlbumsRepository
+  readonly multipartUploads: MultipartUploadsRepository
+  readonly nodeFinder: NodeFinderRepository
+  readonly nodeDescriptions: NodeDescriptionsRepository
+  readonly uploadSessions: UploadSessionsRepository
+  readonly blobChecksums: BlobChecksumsRepository
+  readonly sharedSecret: SharedSecretRepository
+  readonly taskResults: TaskResultsRepository
+  readonly nodeQueries: NodeQueriesRepository
+  readonly spaceDeletion: SpaceDeletionRepository
+  readonly partUploads: PartUploadsRepository
 
   constructor(db: Db, database: Database) {
     this.libraries = new LibrariesRepository(db)
@@ -32,6 +52,16 @@ export class Repos {
     this.tasks = new TasksRepository(db, database.kit)
     this.audit = new AuditRepository(db)
     this.albums = new AlbumsRepository(db)
+    this.multipartUploads = new MultipartUploadsRepository(db)
+    this.nodeFinder = new NodeFinderRepository(db)
+    this.nodeDescriptions = new NodeDescriptionsRepository(db)
+    this.uploadSessions = new UploadSessionsRepository(db)
+    this.blobChecksums = new BlobChecksumsRepository(db)
+    this.sharedSecret = new SharedSecretRepository(db)
+    this.taskResults = new TaskResultsRepository(db)
+    this.nodeQueries = new NodeQueriesRepository(db)
+    this.spaceDeletion = new SpaceDeletionRepository(db)
+    this.partUploads = new PartUploadsRepository(db)
   }
 }
 

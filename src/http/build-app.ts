@@ -1,4 +1,5 @@
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -13,12 +14,36 @@ import { tasksRoutes } from './routes/tasks.routes.ts'
 import { auditRoutes } from './routes/audit.routes.ts'
 import { albumsRoutes } from './routes/albums.routes.ts'
 import type { App } from './routes/types.ts'
+import { koodrivePlugin, KOODRIVE_PREFIX } from '../compat/koodrive/plugin.ts'
+import { pdsPlugin } from '../compat/pds/plugin.ts'
+import { smhDialect } from '../compat/smh/index.ts'
+import { smhErrorHandler } from '../compat/smh/errors.ts'
+import { pdsErrorHandler, REQUEST_ID_HEADER as PDS_REQUEST_ID_HEADER } from '../compat/pds/errors.ts'
+import { kooErrorHandler } from '../compat/koodrive/errors.ts'
 
 /** The native API lives here; vendor dialects get their own prefixes (/api/v1, /v2, /koodrive) beside it. */
 export const NATIVE_PREFIX = '/trove/v1'
 
+/**
+ * Errors Fastify raises before any route or plugin sees the request (a URL that is not valid percent-encoded UTF-8, a
+ * path parameter over the length limit) answer in the error format of the API the URL belongs to, not Fastify's own.
+ */
+function routingError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const url = req.url
+  if (url.startsWith('/api/v1/')) {
+    void reply.header('x-request-id', req.id)
+    return smhErrorHandler(err, req, reply)
+  }
+  if (url.startsWith('/v2/')) {
+    void reply.header(PDS_REQUEST_ID_HEADER, randomUUID().toUpperCase())
+    return pdsErrorHandler(err, req, reply)
+  }
+  if (url.startsWith(`${KOODRIVE_PREFIX}/`)) return kooErrorHandler(err, req, reply)
+  return nativeErrorHandler(err, req, reply)
+}
+
 export async function buildApp(c: Container, opts: { logger?: FastifyServerOptions['logger'] } = {}): Promise<App> {
-  const app = Fastify({ logger: opts.logger ?? false, routerOptions: { ignoreTrailingSlash: true } }).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify({ logger: opts.logger ?? false, routerOptions: { ignoreTrailingSlash: true }, frameworkErrors: routingError }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorateRequest('actor', null)
 
   await app.register(swagger, {
@@ -62,5 +87,8 @@ export async function buildApp(c: Container, opts: { logger?: FastifyServerOptio
     },
     { prefix: NATIVE_PREFIX },
   )
+  await app.register(koodrivePlugin, { prefix: KOODRIVE_PREFIX, container: c })
+  await app.register(pdsPlugin, { prefix: '/v2', container: c })
+  await app.register(smhDialect(c), { prefix: '/api/v1' })
   return app as unknown as App
 }

@@ -314,6 +314,30 @@ export class NodesService {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor({ s: 'search', k: last.name, i: last.id }) : null }
   }
 
+  /**
+   * A node of the space whatever its state, and whether it is visible: lets a transport tell "in the recycle bin"
+   * (a trashed entry root, or a node under one) from "does not exist". Null when the space has no such node.
+   */
+  async inspect(actor: Actor, spaceId: string, nodeId: string | number): Promise<{ node: DriveNode; visible: boolean } | null> {
+    const space = await this.deps.spaces.load(actor, spaceId)
+    const id = nodeId === 'root' ? space.rootNodeId : parseDecimalId(nodeId)
+    const node = id === null ? undefined : await this.deps.store.repos.nodes.find(Number(space.id), id)
+    if (!node) return null
+    return { node, visible: !!(await this.deps.store.repos.nodes.findVisible(Number(space.id), node.id)) }
+  }
+
+  /** A visible node and its ancestors, from the space root down to the node itself (ids and names). */
+  async ancestry(actor: Actor, spaceId: string, nodeId: string): Promise<DriveNode[]> {
+    const space = await this.deps.spaces.load(actor, spaceId)
+    let node: DriveNode | undefined = await this.visibleNode(space, nodeId)
+    const chain: DriveNode[] = []
+    while (node) {
+      chain.unshift(node)
+      node = node.parentId === null ? undefined : await this.deps.store.repos.nodes.find(Number(space.id), node.parentId)
+    }
+    return chain
+  }
+
   /** Two requests may pick the same free name at once; the unique index refuses one, which then tries again. */
   private async withNameRetry<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {

@@ -4,7 +4,7 @@ import { DomainError, invalid } from '../shared/errors.ts'
 import { parseDecimalId } from '../shared/ids.ts'
 import { canAccessSpace } from '../access/authorize.ts'
 import type { Actor } from '../access/grants.ts'
-import type { Task, TaskState } from './task.ts'
+import { finalState, type Task, type TaskFailure, type TaskState } from './task.ts'
 
 /** Tasks as users see them: progress of long work, and cancellation. */
 export class TasksService {
@@ -38,6 +38,28 @@ export class TasksService {
     if (task.state !== 'Running') throw new DomainError('task.not_cancellable', `Task ${taskId} has already finished (${task.state})`, { state: task.state })
     await this.deps.store.repos.tasks.requestCancel(task.id)
     return (await this.deps.store.repos.tasks.find(task.id))!
+  }
+
+  /**
+   * Records work a transport already did within a request, item by item (e.g. a batch of moves), as a finished task:
+   * it can then be listed and looked up like background work. Its state follows the counts (Succeed, PartialSucceed,
+   * Failed); `payload` keeps the transport's per-item details. Never claimed by a worker.
+   */
+  async record(actor: Actor, input: { spaceId: string; kind: string; payload?: Record<string, unknown>; done: number; failures: TaskFailure[] }): Promise<Task> {
+    const spaceNum = parseDecimalId(input.spaceId)
+    const space = spaceNum === null ? undefined : await this.deps.store.repos.spaces.find(spaceNum)
+    if (!space || !canAccessSpace(actor, space)) throw new DomainError('space.not_found', `Space ${input.spaceId} does not exist`, { id: input.spaceId })
+    if (!input.kind) throw invalid('A recorded task needs a kind')
+    if (!Number.isInteger(input.done) || input.done < 0) throw invalid('done must be a non-negative integer')
+    const now = this.deps.clock.now()
+    const failed = input.failures.length
+    const id = await this.deps.store.transaction(async (r) => {
+      const taskId = (await r.tasks.insert({ libraryId: space.libraryId, spaceId: spaceNum, kind: input.kind, payload: input.payload, total: input.done + failed, createdBy: actor.userId, now }))!
+      await r.tasks.addProgress(taskId, input.done, input.failures)
+      await r.tasks.finish(taskId, finalState({ done: input.done, failed }), now)
+      return taskId
+    })
+    return (await this.deps.store.repos.tasks.find(id))!
   }
 
   private async visibleTo(actor: Actor, task: Task): Promise<boolean> {

@@ -66,6 +66,7 @@ export class TrashPurger {
   private async purgeFolder(taskId: number, entry: RecycleEntry, ctx: TaskContext, action: AuditEvent['action']): Promise<void> {
     for (;;) {
       const purged = await this.deps.store.transaction(async (r) => {
+        await r.spaces.lockForWrite([entry.spaceId])
         const batch = await r.nodes.purgeableDescendants(entry.rootNodeId, this.settings.nodeBatch)
         if (!batch.length) return this.finishEntries(r, taskId, [entry], action)
         await r.trash.markPurgeStarted(entry.id)
@@ -85,6 +86,7 @@ export class TrashPurger {
   /** Deletes entry rows and their root nodes, releasing quota exactly once (the guarded delete returns only what it took). */
   private async finishEntries(r: Repos, taskId: number, entries: RecycleEntry[], action: AuditEvent['action']): Promise<number> {
     const now = this.deps.clock.now()
+    await r.spaces.lockForWrite(entries.map((e) => e.spaceId))
     const gone = await r.trash.deletePurged(entries.map((e) => e.id))
     if (!gone.length) return 0
     const roots = gone.map((e) => e.rootNodeId)

@@ -16,6 +16,9 @@ import type { RecycleEntry, TrashFilter, TrashSortKey } from './recycle-entry.ts
 import { TRASH_SORT_COLUMNS } from './trash.repository.ts'
 import type { TaskRunnerHandle } from '../tasks/task-runner.ts'
 
+/** The kind of the tasks that free purged entries (for transports that present tasks by kind). */
+export { PURGE_TASK_KIND }
+
 export const MAX_BATCH = 1000
 export const MAX_TRASH_PAGE = 1000
 export const RETENTION_TASK_KIND = 'trash.purge-expired'

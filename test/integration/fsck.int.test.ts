@@ -76,6 +76,37 @@ test('a drive after uploads, shared content, trash, restore and purge is clean',
   }
 })
 
+test('blob references held by uploads in flight count: nothing flagged, repair keeps their bytes', async () => {
+  const h = await makeHarness()
+  try {
+    await build(h)
+    const session = await h.c.uploads.begin(h.admin, h.spaceId, { parentId: 'root', name: 'session.txt', ttlMs: HOUR })
+    await h.c.uploads.putBytes(session.key, body('bytes of a session'))
+    const mp = await h.c.multipartUploads.start(h.admin, h.spaceId, { parentId: 'root', name: 'parts.txt', ttlMs: HOUR })
+    await h.c.multipartUploads.putPart(mp.uploadId, 1, body('part one, '))
+    await h.c.multipartUploads.putPart(mp.uploadId, 2, body('part two'))
+    assert.deepEqual((await h.c.fsck.check()).problems, [], 'session and part references are references')
+
+    const part = sha256('part one, ')
+    await sql`update blobs set ref_count = 3 where sha256 = ${part}`.execute(db(h))
+    const repaired = await h.c.fsck.repair({ orphanGraceMs: 0 })
+    assert.deepEqual(actionKinds(repaired), ['recompute_ref_count'])
+    assert.equal(repaired.ok, true, repaired.summary)
+    assert.equal(await h.c.store.repos.blobs.refCount(part), 1, 'the part still holds its reference')
+
+    const committed = await h.c.uploads.commit(h.admin, h.spaceId, session.key)
+    const file = await h.c.multipartUploads.complete(h.admin, h.spaceId, mp.uploadId)
+    for (const [id, content] of [[committed.node.id, 'bytes of a session'], [file.id, 'part one, part two']] as const) {
+      const dl = await h.c.nodes.download(h.admin, h.spaceId, String(id))
+      assert.equal((await readAll(dl.body)).toString(), content)
+    }
+    await assertConsistent(h)
+    assert.deepEqual((await h.c.fsck.check()).problems, [])
+  } finally {
+    await h.close()
+  }
+})
+
 interface Scenario {
   name: string
   corrupt(h: Harness, d: Drive): Promise<void>
