@@ -33,12 +33,21 @@ export class AuthService {
     await this.deps.store.repos.users.setPassword(libraryId, userId, await hashPassword(password))
   }
 
-  /** Returns the user when the password matches; the same answer for an unknown user and a wrong password. */
+  /**
+   * True when the password matches. An unknown user or one without a password costs the same scrypt as a wrong
+   * password, so neither the answer nor its timing tells a guesser which user names exist.
+   */
   async checkPassword(libraryId: string, userId: string, password: string): Promise<boolean> {
-    const user = await this.deps.store.repos.users.find(libraryId, userId)
-    if (!user?.passwordHash) return false
+    const user = await this.deps.store.repos.users.find(libraryId, userId).catch(() => undefined)
+    if (!user?.passwordHash) {
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
+      await verifyPassword(password, await this.dummyHash)
+      return false
+    }
     return verifyPassword(password, user.passwordHash)
   }
+
+  private dummyHash: Promise<string> | null = null
 
   async verifyLibrarySecret(libraryId: string, secret: string): Promise<boolean> {
     const lib = await this.deps.store.repos.libraries.find(libraryId)
