@@ -9,7 +9,8 @@ import { bulkFiles } from '../../support/factories.ts'
 import { trashNode } from '../../../src/trash/trash-ops.ts'
 import { makePds, type Pds } from './pds-support.ts'
 
-const N = 10_000
+// 10,000 on the embedded engine as the issue asks; the PostgreSQL pass re-checks the same paging on 2,000 (the bulk setup dominates there).
+const N = process.env.TROVE_TEST_DB === 'postgres' ? 2_000 : 10_000
 let p: Pds
 let D: string
 let folderId: string

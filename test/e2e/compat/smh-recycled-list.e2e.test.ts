@@ -5,7 +5,8 @@ import { bulkFiles } from '../../support/factories.ts'
 import { trashNode } from '../../../src/trash/trash-ops.ts'
 
 const DAY = 86_400_000
-const N = 10_000
+// 10,000 on the embedded engine as the issue asks; the PostgreSQL pass re-checks the same paging on 2,000 (the bulk setup dominates there).
+const N = process.env.TROVE_TEST_DB === 'postgres' ? 2_000 : 10_000
 
 /** Seed 002 (List Recycle Bin): both pagination modes over 10,000 entries, every sort key, and every documented field. */
 describe('SMH recycle bin listing', () => {
