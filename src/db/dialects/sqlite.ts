@@ -10,7 +10,7 @@ export function sqliteKit(file: string): DialectKit {
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
   // The CLI may write while a server runs: wait instead of failing at once.
-  database.pragma('busy_timeout = 5000')
+  database.pragma('busy_timeout = 30000')
   // SQLite's lower() folds ASCII only; case-insensitive search must fold `Ü` like PostgreSQL does.
   database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
   return {
