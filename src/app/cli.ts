@@ -5,6 +5,8 @@ import { serve } from './server.ts'
 import { runWorker } from './worker.ts'
 import { isDomainError } from '../shared/errors.ts'
 import { formatReport } from '../fsck/fsck.service.ts'
+import { registerClientCommands } from '../cli/index.ts'
+import { registerBackupCommands } from '../backup/backup.commands.ts'
 
 /**
  * `bin/trove`: the server and the admin commands. Admin commands open the data directory directly (TROVE_DATA_DIR),
@@ -136,6 +138,9 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = report.ok ? 0 : 1
       }),
     )
+
+  registerBackupCommands(program, process.env) // backup DEST, restore-backup SRC: the embedded default only
+  registerClientCommands(program, process.env) // login, ls, upload, bin, …: a running server over HTTP
 
   try {
     await program.parseAsync(argv)

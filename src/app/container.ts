@@ -33,6 +33,9 @@ import { NodeQueriesService } from '../nodes/node-queries.service.ts'
 import { SpaceDeletionService } from '../spaces/space-deletion.service.ts'
 import { PartUploadsService } from '../uploads/part-uploads.service.ts'
 import { FsckService, stagingDirOf } from '../fsck/fsck.service.ts'
+import { SessionsRepository } from '../sessions/sessions.repository.ts'
+import { SessionsService } from '../sessions/sessions.service.ts'
+import { ThumbnailsService } from '../thumbnails/thumbnails.service.ts'
 
 export interface ContainerOptions {
   clock?: Clock
@@ -78,6 +81,9 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   runner.register(TRASH_BATCH_TASK_KIND, (task) => trashBatches.runTrashTask(task.id, task.payload))
   runner.register(RESTORE_BATCH_TASK_KIND, (task) => trashBatches.runRestoreTask(task.id, task.payload))
   const fsck = new FsckService({ store, blobs, clock, kinds: runner.kinds(), stagingDir: stagingDirOf(cfg.blobs) })
+  // Web UI: sign-in sessions (in the database, so every API node accepts the cookie) and an on-disk thumbnail cache.
+  const sessions = new SessionsService({ sessions: new SessionsRepository(database.db), auth, clock })
+  const thumbnails = new ThumbnailsService({ nodes, cacheDir: path.join(cfg.dataDir, 'thumbnails') })
 
   return {
     config: cfg,
@@ -107,6 +113,8 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     spaceDeletion,
     partUploads,
     fsck,
+    sessions,
+    thumbnails,
     async close() {
       await runner.stop()
       await database.db.destroy()

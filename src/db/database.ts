@@ -6,6 +6,7 @@ import * as m002 from './migrations/002-albums.ts'
 import * as m003 from './migrations/003-pds.ts'
 import * as m004 from './migrations/004-koodrive.ts'
 import * as m005 from './migrations/005-smh.ts'
+import * as m006 from './migrations/006-sessions.ts'
 
 export type Db = Kysely<DB>
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Pro
   '003-pds': m003,
   '004-koodrive': m004,
   '005-smh': m005,
+  '006-sessions': m006,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

@@ -13,6 +13,10 @@ import { trashRoutes } from './routes/trash.routes.ts'
 import { tasksRoutes } from './routes/tasks.routes.ts'
 import { auditRoutes } from './routes/audit.routes.ts'
 import { albumsRoutes } from './routes/albums.routes.ts'
+import { tokensRoutes } from './routes/tokens.routes.ts'
+import { sessionRoutes } from './routes/session.routes.ts'
+import { thumbnailsRoutes } from './routes/thumbnails.routes.ts'
+import { webUiPlugin } from './web-ui.ts'
 import type { App } from './routes/types.ts'
 import { koodrivePlugin, KOODRIVE_PREFIX } from '../compat/koodrive/plugin.ts'
 import { pdsPlugin } from '../compat/pds/plugin.ts'
@@ -42,7 +46,7 @@ function routingError(err: FastifyError, req: FastifyRequest, reply: FastifyRepl
   return nativeErrorHandler(err, req, reply)
 }
 
-export async function buildApp(c: Container, opts: { logger?: FastifyServerOptions['logger'] } = {}): Promise<App> {
+export async function buildApp(c: Container, opts: { logger?: FastifyServerOptions['logger']; webRoot?: string } = {}): Promise<App> {
   const app = Fastify({ logger: opts.logger ?? false, routerOptions: { ignoreTrailingSlash: true }, frameworkErrors: routingError }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorateRequest('actor', null)
 
@@ -81,14 +85,24 @@ export async function buildApp(c: Container, opts: { logger?: FastifyServerOptio
         void reply.status(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } })
       })
       // onRequest, not preHandler: an anonymous request is refused before its body or query is even looked at.
-      api.addHook('onRequest', requireActor(c.auth))
-      for (const routes of [spacesRoutes, nodesRoutes, trashRoutes, tasksRoutes, auditRoutes, albumsRoutes]) await routes(api, c)
+      api.addHook('onRequest', requireActor(c.auth, c.sessions)) // or the web UI's session cookie
+      for (const routes of [spacesRoutes, nodesRoutes, trashRoutes, tasksRoutes, auditRoutes, albumsRoutes, thumbnailsRoutes]) await routes(api, c)
       await api.register(async (files) => filesRoutes(files as unknown as App, c))
     },
     { prefix: NATIVE_PREFIX },
   )
+  await app.register(tokensRoutes, { prefix: NATIVE_PREFIX, container: c }) // password sign-in: outside the bearer hook
   await app.register(koodrivePlugin, { prefix: KOODRIVE_PREFIX, container: c })
   await app.register(pdsPlugin, { prefix: '/v2', container: c })
   await app.register(smhDialect(c), { prefix: '/api/v1' })
+  await app.register(
+    async (web) => {
+      const api = web as unknown as App
+      api.setErrorHandler(nativeErrorHandler)
+      await sessionRoutes(api, c) // sign-in by password: outside the native auth hook
+    },
+    { prefix: NATIVE_PREFIX },
+  )
+  await app.register(webUiPlugin({ root: opts.webRoot })) // the web UI at `/`, with its SPA fallback
   return app as unknown as App
 }

@@ -2,7 +2,8 @@ import type { Store } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import { DomainError, invalid } from '../shared/errors.ts'
 import { parseDecimalId } from '../shared/ids.ts'
-import { canAccessSpace } from '../access/authorize.ts'
+import { authorize, canAccessSpace } from '../access/authorize.ts'
+import { PURGE_TASK_KIND } from '../trash/trash-ops.ts'
 import type { Actor } from '../access/grants.ts'
 import { finalState, type Task, type TaskFailure, type TaskState } from './task.ts'
 
@@ -35,6 +36,8 @@ export class TasksService {
    */
   async cancel(actor: Actor, taskId: string): Promise<Task> {
     const task = await this.get(actor, taskId)
+    // Cancelling a purge puts its entries back in the bin, undoing a permanent delete: it needs `delete_recycled`.
+    if (task.kind === PURGE_TASK_KIND && task.spaceId !== null) authorize(actor, { id: String(task.spaceId), libraryId: task.libraryId }, 'delete_recycled')
     if (task.state !== 'Running') throw new DomainError('task.not_cancellable', `Task ${taskId} has already finished (${task.state})`, { state: task.state })
     await this.deps.store.repos.tasks.requestCancel(task.id)
     return (await this.deps.store.repos.tasks.find(task.id))!

@@ -22,6 +22,8 @@ export interface RecycleEntry {
 }
 
 export type TrashSortKey = 'name' | 'modified' | 'size' | 'removed' | 'remaining'
+/** Every key the bin can be listed by: the above, plus original location and remover (the web UI's bin table). */
+export type BinSortKey = TrashSortKey | 'path' | 'removedBy'
 
 export interface TrashFilter {
   nameContains?: string

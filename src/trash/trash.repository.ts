@@ -1,7 +1,7 @@
 import { sql, type Selectable, type SqlBool } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { RecycleEntriesTable } from '../db/schema.ts'
-import type { RecycleEntry, TrashFilter, TrashSortKey } from './recycle-entry.ts'
+import type { BinSortKey, RecycleEntry, TrashFilter } from './recycle-entry.ts'
 import type { SortOrder } from '../nodes/node.ts'
 
 export const TRASH_SORT_COLUMNS = {
@@ -11,6 +11,9 @@ export const TRASH_SORT_COLUMNS = {
   removed: 'removed_at',
   // Whole days left is a monotonic function of the expiry instant, so sorting by it is sorting by expiry.
   remaining: 'expires_at',
+  // Original location and remover, for the web UI's bin table (indexes in migration 006).
+  path: 'original_path',
+  removedBy: 'removed_by',
 } as const
 
 function toEntry(r: Selectable<RecycleEntriesTable>): RecycleEntry {
@@ -35,7 +38,7 @@ function toEntry(r: Selectable<RecycleEntriesTable>): RecycleEntry {
 }
 
 export interface TrashPageQuery {
-  sort: TrashSortKey
+  sort: BinSortKey
   order: SortOrder
   limit: number
   filter: TrashFilter

@@ -12,7 +12,7 @@ import type { ConflictPolicy, DriveNode, SortOrder } from '../nodes/node.ts'
 import { planName } from '../nodes/naming.ts'
 import { trashNode, PURGE_TASK_KIND } from './trash-ops.ts'
 import { remainingDays } from './retention.ts'
-import type { RecycleEntry, TrashFilter, TrashSortKey } from './recycle-entry.ts'
+import type { BinSortKey, RecycleEntry, TrashFilter } from './recycle-entry.ts'
 import { TRASH_SORT_COLUMNS } from './trash.repository.ts'
 import type { TaskRunnerHandle } from '../tasks/task-runner.ts'
 
@@ -46,7 +46,7 @@ export interface RestoreOutcome {
 }
 
 export interface TrashListOptions {
-  sort?: TrashSortKey
+  sort?: BinSortKey
   order?: SortOrder
   limit?: number
   cursor?: string
@@ -380,7 +380,7 @@ function parentPathOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/'))
 }
 
-function trashKeyOf(e: RecycleEntry, sort: TrashSortKey): string | number {
+function trashKeyOf(e: RecycleEntry, sort: BinSortKey): string | number {
   switch (sort) {
     case 'name':
       return e.name
@@ -392,6 +392,10 @@ function trashKeyOf(e: RecycleEntry, sort: TrashSortKey): string | number {
       return e.removedAt
     case 'remaining':
       return e.expiresAt
+    case 'path':
+      return e.originalPath
+    case 'removedBy':
+      return e.removedBy
   }
 }
 

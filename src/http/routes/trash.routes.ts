@@ -27,7 +27,7 @@ export const trashRoutes: RoutePlugin = (app, c) => {
         security: Security,
         params: SpaceParams,
         querystring: Type.Object({
-          sort: Type.Optional(Type.Union(['name', 'modified', 'size', 'removed', 'remaining'].map((k) => Type.Literal(k)) as never)),
+          sort: Type.Optional(Type.Union(['name', 'modified', 'size', 'removed', 'remaining', 'path', 'removedBy'].map((k) => Type.Literal(k)) as never)),
           order: Type.Optional(Order),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           cursor: Type.Optional(Type.String()),
