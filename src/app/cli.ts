@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { loadConfig } from '../config/load-config.ts'
 import { buildContainer } from './container.ts'
 import { serve } from './server.ts'
@@ -14,6 +14,8 @@ import { registerBackupCommands } from '../backup/backup.commands.ts'
  */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trove').description('Trove: a self-hosted drive with a first-class recycle bin').showHelpAfterError()
+  // Usage mistakes (unknown command, missing option) exit 2, failures 1: scripts can tell them apart.
+  program.exitOverride()
 
   program
     .command('serve')
@@ -145,6 +147,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv)
   } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2)
     process.stderr.write(`trove: ${isDomainError(e) ? `${e.message} (${e.code})` : (e as Error).message}\n`)
     process.exit(1)
   }
