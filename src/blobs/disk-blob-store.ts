@@ -1,20 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { LocalStaging } from './local-staging.ts'
 import {
   assertBlobKey,
   BlobNotFoundError,
-  BlobSizeMismatchError,
-  BlobTooLargeError,
   type BlobKey,
   type BlobStore,
   type ByteRange,
   type StagedBlob,
 } from './blob-store.ts'
 
-const STAGING_ID_RE = /^[0-9a-f]{32}$/
 const FANOUT_RE = /^[0-9a-f]{2}$/
 const KEY_RE = /^[0-9a-f]{64}$/
 
@@ -30,57 +26,22 @@ export interface DiskBlobStoreOptions {
  */
 export class DiskBlobStore implements BlobStore {
   private readonly blobsDir: string
-  private readonly stagingDir: string
-  private readonly now: () => number
+  private readonly staging: LocalStaging
 
   constructor(opts: DiskBlobStoreOptions) {
     this.blobsDir = path.join(opts.rootDir, 'blobs')
-    this.stagingDir = path.join(opts.rootDir, 'staging')
-    this.now = opts.now ?? Date.now
+    // Staging beside the blobs (same filesystem), so publish can hard-link.
+    this.staging = new LocalStaging({ dir: path.join(opts.rootDir, 'staging'), now: opts.now })
   }
 
-  async stage(body: Readable, opts: { maxBytes?: number; expectedSize?: number } = {}): Promise<StagedBlob> {
-    const { maxBytes, expectedSize } = opts
-    await fsp.mkdir(this.stagingDir, { recursive: true })
-    const stagingId = randomBytes(16).toString('hex')
-    const file = this.stagingPath(stagingId)
-
-    const hash = createHash('sha256')
-    let sizeBytes = 0
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-        sizeBytes += chunk.length
-        // Failing the transform makes pipeline destroy the body, so we stop reading at once.
-        if (maxBytes !== undefined && sizeBytes > maxBytes) return cb(new BlobTooLargeError(maxBytes))
-        if (expectedSize !== undefined && sizeBytes > expectedSize) {
-          return cb(new BlobSizeMismatchError(expectedSize, sizeBytes))
-        }
-        hash.update(chunk)
-        cb(null, chunk)
-      },
-    })
-
-    const handle = await fsp.open(file, 'wx')
-    // autoClose:false keeps the fd open after the stream finishes so we can fsync it.
-    const out = handle.createWriteStream({ autoClose: false })
-    try {
-      await pipeline(body, meter, out)
-      if (expectedSize !== undefined && sizeBytes !== expectedSize) {
-        throw new BlobSizeMismatchError(expectedSize, sizeBytes)
-      }
-      await handle.sync()
-    } catch (err) {
-      await closeQuietly(out, handle)
-      await unlinkIfExists(file)
-      throw err
-    }
-    await closeQuietly(out, handle)
-    return { stagingId, sizeBytes, sha256: hash.digest('hex') }
+  /** Staging is shared with the S3 store (local-staging.ts): same limits, errors and fsync, one implementation. */
+  stage(body: Readable, opts: { maxBytes?: number; expectedSize?: number } = {}): Promise<StagedBlob> {
+    return this.staging.stage(body, opts)
   }
 
   async publish(staged: StagedBlob): Promise<void> {
     assertBlobKey(staged.sha256)
-    const src = this.stagingPath(staged.stagingId)
+    const src = this.staging.pathOf(staged.stagingId)
     const dest = this.blobPath(staged.sha256)
     await fsp.mkdir(path.dirname(dest), { recursive: true })
     try {
@@ -94,7 +55,7 @@ export class DiskBlobStore implements BlobStore {
   }
 
   async discard(staged: StagedBlob): Promise<void> {
-    await unlinkIfExists(this.stagingPath(staged.stagingId))
+    await this.staging.discard(staged.stagingId)
   }
 
   async get(key: BlobKey, range?: ByteRange): Promise<Readable> {
@@ -144,28 +105,12 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
-  async sweepStaging(olderThanMs: number): Promise<number> {
-    const cutoff = this.now() - olderThanMs
-    let removed = 0
-    for (const name of await readdirIfExists(this.stagingDir)) {
-      if (!STAGING_ID_RE.test(name)) continue
-      const file = path.join(this.stagingDir, name)
-      const st = await statIfExists(file)
-      if (st && st.mtimeMs < cutoff && (await unlinkIfExists(file))) removed++
-    }
-    return removed
+  sweepStaging(olderThanMs: number): Promise<number> {
+    return this.staging.sweep(olderThanMs)
   }
 
   private blobPath(key: BlobKey): string {
     return path.join(this.blobsDir, key.slice(0, 2), key.slice(2, 4), key)
-  }
-
-  private stagingPath(stagingId: string): string {
-    // stagingId comes back from callers, so it gets the same no-paths treatment as keys.
-    if (typeof stagingId !== 'string' || !STAGING_ID_RE.test(stagingId)) {
-      throw new Error(`invalid staging id ${JSON.stringify(stagingId)}`)
-    }
-    return path.join(this.stagingDir, stagingId)
   }
 }
 
@@ -200,13 +145,6 @@ async function statIfExists(file: string) {
     if (errCode(err) === 'ENOENT') return null
     throw err
   }
-}
-
-async function closeQuietly(stream: { destroy(): unknown }, handle: fsp.FileHandle): Promise<void> {
-  // The stream holds a reference on the handle; handle.close() waits for it forever unless
-  // the stream is destroyed first (autoClose:false means destroy leaves the fd to us).
-  stream.destroy()
-  await handle.close().catch(() => {})
 }
 
 /** Persists the new directory entry. Best-effort: some platforms cannot fsync directories. */

@@ -8,8 +8,8 @@ import { BlobSizeMismatchError, BlobTooLargeError, type StagedBlob } from './blo
 const STAGING_ID_RE = /^[0-9a-f]{32}$/
 
 /**
- * A local directory of staged uploads (<dir>/<32 hex id>), for stores whose published blobs live elsewhere.
- * Same limits, errors and durability as DiskBlobStore's staging, so every BlobStore stages identically.
+ * A local directory of staged uploads (<dir>/<32 hex id>), used by the disk store and the S3 store alike.
+ * One implementation, so every BlobStore stages with the same limits, errors and durability.
  */
 export class LocalStaging {
   readonly dir: string
