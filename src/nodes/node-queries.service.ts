@@ -42,7 +42,7 @@ export class NodeQueriesService {
     const folder = await this.deps.nodes.visibleFolder(space, folderId)
     const offset = opts.offset ?? 0
     const limit = opts.limit ?? 100
-    if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer')
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer')
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) throw invalid(`limit must be an integer from 0 to ${MAX_PAGE}`)
     const counts = await this.deps.store.repos.nodes.countChildren(folder.id)
     const items = limit === 0 ? [] : await this.deps.store.repos.nodeQueries.listChildrenPage(folder.id, {

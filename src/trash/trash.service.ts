@@ -112,7 +112,7 @@ export class TrashService {
     if (order !== 'asc' && order !== 'desc') throw invalid('order must be asc or desc')
     const limit = opts.limit ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRASH_PAGE) throw invalid(`limit must be an integer from 1 to ${MAX_TRASH_PAGE}`)
-    if (opts.page !== undefined && (!Number.isInteger(opts.page) || opts.page < 1)) throw invalid('page must be a positive integer')
+    if (opts.page !== undefined && (!Number.isSafeInteger(opts.page) || opts.page < 1)) throw invalid('page must be a positive integer')
     if (opts.page !== undefined && opts.cursor) throw invalid('Use either page or cursor, not both')
     // An empty value (`?removedBy=`) means "no filter", for the items and the total alike.
     const filter = Object.fromEntries(Object.entries(opts.filter ?? {}).filter(([, v]) => v !== undefined && v !== '')) as TrashFilter

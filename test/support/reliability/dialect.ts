@@ -92,8 +92,8 @@ export interface Dialect {
   authQuery: string[]
   /** Values that name real things, for a path parameter or field of this name; undefined when nothing is known. */
   knownValues(name: string, fx: Fixtures, w: World): string[] | undefined
-  /** Field names this dialect reads, for routes without a schema (query keys and JSON body keys; `usual` body keys are sent most of the time). */
-  vocabulary: { query: string[]; body: string[]; usual?: string[] }
+  /** Field names this dialect reads, for routes without a schema (query keys and JSON body keys; `usual` body keys and `usualQuery` query keys are sent about half the time each). */
+  vocabulary: { query: string[]; body: string[]; usual?: string[]; usualQuery?: string[] }
   /** Fuzz cases per route in CI. */
   runsPerRoute: number
   /** Statuses of its refusals: no or bad credentials, a missing grant, and "not yours" (reported like "not there"). */

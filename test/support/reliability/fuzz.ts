@@ -30,6 +30,8 @@ import {
   nastyRange,
   nastyString,
   NASTY_NUMBERS,
+  PAGING_FIELD,
+  PAGING_NUMBERS,
   rawBody,
   rawBodyBytes,
   type RawBody,
@@ -166,7 +168,9 @@ function hostile(schema: JsonSchema | undefined, name: string, ctx: ValueCtx): f
     if (schema.type === 'integer' || schema.type === 'number') {
       const b = [schema.minimum, schema.maximum].filter((x) => typeof x === 'number') as number[]
       options.push(fc.constantFrom(...NASTY_NUMBERS, ...b.flatMap((x) => [x - 1, x + 1, x + 0.5]), '1', 'NaN'))
+      if (PAGING_FIELD.test(name)) options.push(fc.constantFrom<unknown>(...PAGING_NUMBERS, ...PAGING_NUMBERS.map(Number)))
     }
+    if (schema.type === undefined && PAGING_FIELD.test(name)) options.push(fc.constantFrom<unknown>(...PAGING_NUMBERS, ...PAGING_NUMBERS.map(Number)))
     if (schema.type === 'array') {
       const item = plausible(schema.items, singular(name), ctx)
       const n = (schema.maxItems ?? 1000) + 1
@@ -213,7 +217,9 @@ function vocabularyObject(ctx: ValueCtx, names: string[]): fc.Arbitrary<Record<s
   if (!names.length) return fc.constant({})
   const value = (k: string) => {
     const ids = known(ctx, k)
+    const paging = PAGING_FIELD.test(k)
     return fc.oneof(
+      { weight: paging ? 3 : 0, arbitrary: fc.constantFrom<unknown>(...PAGING_NUMBERS, ...PAGING_NUMBERS.map(Number)) },
       { weight: ids.length ? 4 : 0, arbitrary: ids.length ? pick(ids) : fc.constant('') },
       { weight: ids.length ? 1 : 0, arbitrary: ids.length ? fc.array(fc.constantFrom(...ids), { maxLength: 3 }) : fc.constant([]) },
       { weight: ids.length ? 1 : 0, arbitrary: ids.length ? fc.array(fc.constantFrom(...ids), { minLength: 1001, maxLength: 1001 }) : fc.constant([]) },
@@ -235,6 +241,7 @@ function queryValueFor(ctx: ValueCtx, name: string, schema?: JsonSchema): fc.Arb
   if (ids.length) options.push({ weight: 4, arbitrary: pick(ids).map(enc) })
   if (schema) options.push({ weight: 4, arbitrary: plausible(schema, name, ctx).map((v) => enc(typeof v === 'string' ? v : JSON.stringify(v) ?? '')) })
   if (/cursor|marker/i.test(name)) options.push({ weight: 4, arbitrary: nastyCursor(ctx.fx.cursor ? [ctx.fx.cursor] : []).map(enc) })
+  if (PAGING_FIELD.test(name)) options.push({ weight: 4, arbitrary: fc.constantFrom(...PAGING_NUMBERS).map(enc) })
   options.push({ weight: 1, arbitrary: fc.constant(null) })
   return fc.oneof(...options)
 }
@@ -257,7 +264,11 @@ export function caseArbitrary(route: RouteInfo, ctx: ValueCtx): fc.Arbitrary<Cas
   const qSchema = route.schema.querystring
   const qProps = (qSchema?.properties ?? {}) as Record<string, JsonSchema>
   const qNames = qSchema ? Object.keys(qProps) : d.vocabulary.query
-  const queryPairs = fc.uniqueArray(fc.constantFrom(...(qNames.length ? qNames : ['x'])), { maxLength: Math.min(qNames.length || 1, 6) }).chain((keys) =>
+  const usualQuery = qSchema ? [] : (d.vocabulary.usualQuery ?? [])
+  const queryKeys = fc
+    .tuple(fc.subarray(usualQuery), fc.uniqueArray(fc.constantFrom(...(qNames.length ? qNames : ['x'])), { maxLength: Math.min(qNames.length || 1, 6) }))
+    .map(([u, k]) => [...new Set([...u, ...k])])
+  const queryPairs = queryKeys.chain((keys) =>
     fc.tuple(
       ...keys.map((k) =>
         fc.oneof(

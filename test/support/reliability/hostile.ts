@@ -83,6 +83,12 @@ export const nastyString: fc.Arbitrary<Str> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 10 }) },
 )
 
+/** Names of paging and size fields: they get out-of-range numbers far more often than other fields. */
+export const PAGING_FIELD = /page|marker|offset|limit|cursor|size|num|before|after|count|length/i
+
+/** Numbers (as text) that overflow an offset computed from them: 2^53 ± 1, 2^63, 10^20, exponent forms. */
+export const PAGING_NUMBERS = ['9007199254740991', '9007199254740993', '9223372036854775807', '9223372036854775808', '99999999999999999999', '1e20', '1e308', '-1', '0', '-0', '1.5', '0x10', ' 1', '1 ']
+
 export const NASTY_NUMBERS = [0, -1, -0, 1.5, -1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 1e-308, 1001, 1000, 999_999_999_999]
 
 /** A JSON value of any type (wrong types for any field). */

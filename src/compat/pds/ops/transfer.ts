@@ -121,6 +121,8 @@ const GetUploadUrl = Type.Object({
 const getUploadUrl: PdsOp = async (ctx, raw) => {
   const b = parse(GetUploadUrl, raw)
   const drive = await loadDrive(ctx, idOf(b.drive_id))
+  // Fresh part URLs are write credentials: only a caller who may upload gets them, not any reader knowing the upload id.
+  await ctx.c.spaces.load(ctx.actor, drive.driveId, 'upload_file')
   const upload = await uploadOf(ctx, drive, idOf(b.file_id), b.upload_id)
   if (upload.state !== 'open') throw new PdsError(409, 'StateConflict', 'This upload is complete')
   return ok({

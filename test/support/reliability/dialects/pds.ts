@@ -56,8 +56,6 @@ const matrix: Record<string, MatrixRow | MatrixRow[]> = {
     requirement: grant('upload_file'),
     target: 'space',
     prepare: withUpload,
-    knownIssue:
-      'a token without `upload_file` (read-only in the space) gets fresh signed part-upload URLs for an open upload it knows the `upload_id` of, and can then write that upload’s bytes (src/compat/pds/ops/transfer.ts `getUploadUrl` loads the upload with read access only)',
     build: (fx) => call('/file/get_upload_url', { drive_id: fx.spaceId, file_id: fx.extra.uploadFileId, upload_id: fx.extra.uploadId, part_info_list: [{ part_number: 1 }] }) },
   'POST /v2/file/list_uploaded_parts': { requirement: read, target: 'space', prepare: withUpload, build: (fx) => call('/file/list_uploaded_parts', { drive_id: fx.spaceId, file_id: fx.extra.uploadFileId, upload_id: fx.extra.uploadId }) },
   // Completing before any byte arrived is refused (400) even for the owner; the point is who gets which refusal.

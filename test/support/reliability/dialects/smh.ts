@@ -179,6 +179,7 @@ export const smh: Dialect = {
       'page', 'page_size', 'order_by', 'order_by_type', 'sort_type', 'filter', 'conflict_resolution_strategy', 'restore_path_strategy',
       'library_id', 'library_secret', 'space_id', 'grant', 'period', 'filesize', 'with_inode', 'pre_check', 'content_disposition', 'history_id',
     ],
+    usualQuery: ['marker', 'limit', 'page', 'page_size', 'order_by'],
     body: ['from', 'copyFrom', 'capacity', 'spaces', 'crc', 'path', 'paths', 'items', 'name', 'multiSpace', 'removeWhenExceed', 'removeAfterDays', 'removeNewest', 'enabled', 'retentionDays'],
   },
   runsPerRoute: 120,
