@@ -13,7 +13,7 @@ export async function serve(cfg: Config): Promise<{ url: string; close(): Promis
   const c = await buildContainer(cfg, { log })
   const credentials = await bootstrapIfEmpty(c)
   const recovered = await recoverAtStartup(c)
-  if (recovered.stagingRemoved || recovered.leasesReleased || recovered.blobsFreed) logger.info(recovered, 'recovered state left by the previous run')
+  if (recovered.stagingRemoved || recovered.leasesReleased || recovered.blobsFreed || recovered.orphansRemoved) logger.info(recovered, 'recovered state left by the previous run')
 
   const app = await buildApp(c, { logger: { level: cfg.log.level } })
   await app.listen({ host: cfg.http.host, port: cfg.http.port })
@@ -50,6 +50,7 @@ export async function serve(cfg: Config): Promise<{ url: string; close(): Promis
       scheduler.stop()
       await app.close()
       await c.close()
+      recovered.markCleanShutdown()
     },
   }
 }

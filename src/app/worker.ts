@@ -9,7 +9,7 @@ export async function runWorker(cfg: Config): Promise<{ close(): Promise<void> }
   const logger = pino({ level: cfg.log.level })
   const log = (msg: string, extra: Record<string, unknown> = {}) => logger.warn(extra, msg)
   const c = await buildContainer(cfg, { log })
-  await recoverAtStartup(c)
+  const recovered = await recoverAtStartup(c)
   const scheduler = new Scheduler([{ name: 'trash.purge-expired', everyMs: cfg.jobs.retentionPeriodMs, run: () => c.trash.schedulePurgeExpired(cfg.jobs.retentionPeriodMs) }], log)
   c.runner.start()
   scheduler.start()
@@ -19,6 +19,7 @@ export async function runWorker(cfg: Config): Promise<{ close(): Promise<void> }
     async close() {
       scheduler.stop()
       await c.close()
+      recovered.markCleanShutdown()
     },
   }
 }

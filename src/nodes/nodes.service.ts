@@ -93,17 +93,17 @@ export class NodesService {
     validateName(name)
     if (onConflict === 'overwrite') throw invalid('A folder cannot overwrite; use fail or rename')
     const now = this.deps.clock.now()
-    const id = await this.withNameRetry(() =>
+    const folder = await this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
         await r.spaces.lockForWrite([Number(space.id)])
         const parent = await this.visibleFolder(space, parentId, r)
         const plan = await planName(r, parent.id, name, 'folder', onConflict)
         const id = await r.nodes.insert({ spaceId: Number(space.id), parentId: parent.id, name: plan.name, kind: 'folder', sizeBytes: 0, contentType: null, blobSha256: null, createdBy: actor.userId, now })
         await r.nodes.adjustAncestors(parent.id, 0, 1, now)
-        return id
+        return (await r.nodes.find(Number(space.id), id))!
       }),
     )
-    return (await this.deps.store.repos.nodes.find(Number(space.id), id))!
+    return folder
   }
 
   /**
@@ -132,10 +132,10 @@ export class NodesService {
       // Bytes first, then the row: a crash in between leaves an unreferenced blob (swept), never a row without bytes.
       await this.deps.blobs.publish(staged)
       published = true
-      const id = await this.withNameRetry(() => this.commitUpload(actor, space, parent.id, input, staged, policy))
+      const node = await this.withNameRetry(() => this.commitUpload(actor, space, parent.id, input, staged, policy))
       // Again: a blob GC that ran between publish and commit may have removed the bytes of an unreferenced twin.
       await this.deps.blobs.publish(staged)
-      return (await this.deps.store.repos.nodes.find(Number(space.id), id))!
+      return node
     } catch (e) {
       if (published) {
         await this.deps.store.transaction((r) => r.blobs.queueIfUnreferenced(staged.sha256, staged.sizeBytes, this.deps.clock.now()))
@@ -157,7 +157,7 @@ export class NodesService {
     }
   }
 
-  private async commitUpload(actor: Actor, space: Space, parentId: number, input: UploadInput, staged: StagedBlob, policy: ConflictPolicy): Promise<number> {
+  private async commitUpload(actor: Actor, space: Space, parentId: number, input: UploadInput, staged: StagedBlob, policy: ConflictPolicy): Promise<DriveNode> {
     const now = this.deps.clock.now()
     const spaceId = Number(space.id)
     return this.deps.store.transaction(async (r) => {
@@ -183,7 +183,7 @@ export class NodesService {
         now,
       })
       await r.nodes.adjustAncestors(parent.id, staged.sizeBytes, 1, now)
-      return id
+      return (await r.nodes.find(spaceId, id))!
     })
   }
 
@@ -228,7 +228,7 @@ export class NodesService {
     if (change.name !== undefined) validateName(change.name)
     const now = this.deps.clock.now()
     const spaceNum = Number(space.id)
-    await this.withNameRetry(() =>
+    return this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
         await r.spaces.lockForWrite([spaceNum])
         const node = await this.visibleNode(space, nodeId, r)
@@ -237,7 +237,7 @@ export class NodesService {
         const target = change.parentId !== undefined ? await this.visibleFolder(space, change.parentId, r) : await this.visibleFolder(space, node.parentId, r)
         const moving = target.id !== node.parentId
         const name = change.name ?? node.name
-        if (!moving && name === node.name) return
+        if (!moving && name === node.name) return node
         if (moving && node.kind === 'folder' && (await r.nodes.isAncestorOrSelf(node.id, target.id))) {
           throw new DomainError('node.move_into_itself', 'A folder cannot be moved into itself or one of its subfolders')
         }
@@ -253,9 +253,10 @@ export class NodesService {
         } else {
           await r.nodes.rename(node.id, plan.name, now)
         }
+        // Read inside the transaction: a purge right after the commit must not turn a success into a 500.
+        return (await r.nodes.find(spaceNum, node.id))!
       }),
     )
-    return (await this.deps.store.repos.nodes.find(spaceNum, Number(nodeId === 'root' ? space.rootNodeId : nodeId)))!
   }
 
   /** Copies a file (sharing its blob) or a folder of up to MAX_COPY_ITEMS items; the copy is charged to the quota. */
@@ -264,7 +265,7 @@ export class NodesService {
     if (to.name !== undefined) validateName(to.name)
     const now = this.deps.clock.now()
     const spaceNum = Number(space.id)
-    const id = await this.withNameRetry(() =>
+    const copy = await this.withNameRetry(() =>
       this.deps.store.transaction(async (r) => {
         await r.spaces.lockForWrite([spaceNum])
         const node = await this.visibleNode(space, nodeId, r)
@@ -297,10 +298,11 @@ export class NodesService {
         const mapped = new Map<number, number>([[node.id, rootCopy]])
         for (const n of below) mapped.set(n.id, await copyOf(n, mapped.get(n.parentId!)!, n.name))
         await r.nodes.adjustAncestors(target.id, node.sizeBytes, node.itemCount + 1, now)
-        return rootCopy
+        // Read inside the transaction: a purge right after the commit must not turn a success into a 500.
+        return (await r.nodes.find(spaceNum, rootCopy))!
       }),
     )
-    return (await this.deps.store.repos.nodes.find(spaceNum, id))!
+    return copy
   }
 
   async search(actor: Actor, spaceId: string, opts: { query: string; limit?: number; cursor?: string; kind?: DriveNode['kind'] }): Promise<Page<DriveNode>> {
