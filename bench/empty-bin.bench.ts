@@ -93,6 +93,22 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         const before = (await api.call('GET', `/spaces/${s}/usage`)).body
         if (before.trashEntries !== count) throw new Error(`bin holds ${before.trashEntries} entries, expected ${count}`)
         await sleep(500) // let start-up work (recovery, the scheduler's first tick) settle before the baseline
+        // Diagnostics beside the RSS: the server's V8 heap (over IPC) and the size of the SQLite WAL file.
+        const heap0 = await child.memoryUsage()
+        const walFile = fx.dbFile + '-wal'
+        const walSize = () => (fs.existsSync(walFile) ? fs.statSync(walFile).size : 0)
+        const peak = { heapUsed: heap0.heapUsed, heapTotal: heap0.heapTotal, external: heap0.external, wal: walSize() }
+        let sampling = true
+        const sampler = (async () => {
+          while (sampling) {
+            const u = await child.memoryUsage()
+            peak.heapUsed = Math.max(peak.heapUsed, u.heapUsed)
+            peak.heapTotal = Math.max(peak.heapTotal, u.heapTotal)
+            peak.external = Math.max(peak.external, u.external)
+            peak.wal = Math.max(peak.wal, walSize())
+            await sleep(200)
+          }
+        })()
         const rss = watchRss(child.pid, POLL_MS)
         const a = now()
         const accepted = (await api.call('POST', `/spaces/${s}/trash/empty`, { expect: [202] })).body as { taskId: string; entries: number }
@@ -109,6 +125,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         }
         const seconds = (now() - a) / 1000
         const mem = rss.stop()
+        sampling = false
+        await sampler
         if (task.state !== 'Succeed' || task.done !== count) throw new Error(`purge task ended ${JSON.stringify(task)}`)
         const taskSeconds = (Date.parse(task.finishedAt!) - Date.parse(task.createdAt)) / 1000
 
@@ -124,6 +142,13 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           { metric: 'same on the task’s clock (createdAt → finishedAt)', value: `${taskSeconds.toFixed(2)} s = ${int(count / taskSeconds)} entries/s`, target: '—', ok: null },
           { metric: 'POST …/trash/empty response time (marks every entry purging)', value: `${postMs.toFixed(0)} ms`, target: '—', ok: null },
           { metric: 'diag: server CPU during the purge (1.0 = one core busy)', value: mem.cpuShare.toFixed(2), target: '—', ok: null },
+          {
+            metric: 'diag: server V8 heap peak, used / total (before)',
+            value: `${mib(peak.heapUsed)} / ${mib(peak.heapTotal)} MiB (${mib(heap0.heapUsed)} / ${mib(heap0.heapTotal)})`,
+            target: '—',
+            ok: null,
+          },
+          { metric: 'diag: SQLite WAL file, peak size during the purge', value: `${mib(peak.wal)} MiB`, target: '—', ok: null },
           {
             metric: 'server peak RSS during the purge',
             value: `${mib(mem.peakBytes)} MiB (+${mib(mem.growthBytes)} over ${mib(mem.baselineBytes)})`,

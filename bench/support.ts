@@ -364,6 +364,8 @@ export async function startInProcess(fx: Fixture): Promise<RunningServer> {
 export interface ChildServer extends RunningServer {
   pid: number
   output(): string
+  /** process.memoryUsage() of the server, over IPC (answered between two event-loop turns of the server). */
+  memoryUsage(opts?: { gc?: boolean }): Promise<NodeJS.MemoryUsage>
 }
 
 /**
@@ -399,10 +401,24 @@ export async function startChild(dataDir: string): Promise<ChildServer> {
       }
     })
   })
+  let memSeq = 0
+  const memWaiters = new Map<number, (u: NodeJS.MemoryUsage) => void>()
+  child.on('message', (m: { mem?: number; usage?: NodeJS.MemoryUsage }) => {
+    if (m?.mem !== undefined && m.usage) {
+      memWaiters.get(m.mem)?.(m.usage)
+      memWaiters.delete(m.mem)
+    }
+  })
   return {
     pid: child.pid!,
     url,
     output: () => out,
+    memoryUsage: (opts = {}) =>
+      new Promise((resolve) => {
+        const id = ++memSeq
+        memWaiters.set(id, resolve)
+        child.send({ mem: id, gc: !!opts.gc })
+      }),
     async close() {
       if (child.exitCode === null) {
         child.send({ close: true })
