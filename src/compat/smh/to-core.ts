@@ -1,3 +1,4 @@
+import { validateName } from '../../shared/names.ts'
 import type { FastifyRequest } from 'fastify'
 import { GRANTS, type Actor, type Grant } from '../../access/grants.ts'
 import type { ConflictPolicy, NodeSortKey, SortOrder } from '../../nodes/node.ts'
@@ -41,7 +42,9 @@ export function boolParam(q: Query, name: string): boolean {
 
 /** `{FilePath}` of the URL: segments inside the space (`foo/bar/file.docx`), empty for the root. */
 export function pathSegments(raw: string | undefined): string[] {
-  return (raw ?? '').split('/').filter((p) => p.length > 0)
+  // Every segment is checked before anything is looked up or created, so a path that is bad half-way (`a/b\n/c`)
+  // is refused whole instead of leaving `a` behind.
+  return (raw ?? '').split('/').filter((p) => p.length > 0).map((p) => validateName(p))
 }
 
 /** Body paths (`from`, batch items) may carry a leading `/` (the iOS SDK strips it; we accept both). */
