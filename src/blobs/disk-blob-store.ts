@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { LocalStaging } from './local-staging.ts'
+import { errCode, readdirIfExists, statIfExists, unlinkIfExists } from './fs-helpers.ts'
 import {
   assertBlobKey,
   BlobNotFoundError,
@@ -111,39 +112,6 @@ export class DiskBlobStore implements BlobStore {
 
   private blobPath(key: BlobKey): string {
     return path.join(this.blobsDir, key.slice(0, 2), key.slice(2, 4), key)
-  }
-}
-
-function errCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code
-}
-
-/** Returns whether a file was actually removed. */
-async function unlinkIfExists(file: string): Promise<boolean> {
-  try {
-    await fsp.unlink(file)
-    return true
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return false
-    throw err
-  }
-}
-
-async function readdirIfExists(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir)
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return []
-    throw err
-  }
-}
-
-async function statIfExists(file: string) {
-  try {
-    return await fsp.stat(file)
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return null
-    throw err
   }
 }
 

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { readdirIfExists, statIfExists, unlinkIfExists } from './fs-helpers.ts'
 import { BlobSizeMismatchError, BlobTooLargeError, type StagedBlob } from './blob-store.ts'
 
 const STAGING_ID_RE = /^[0-9a-f]{32}$/
@@ -83,39 +84,6 @@ export class LocalStaging {
       if (st && st.mtimeMs < cutoff && (await unlinkIfExists(file))) removed++
     }
     return removed
-  }
-}
-
-function errCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code
-}
-
-/** Returns whether a file was actually removed. */
-async function unlinkIfExists(file: string): Promise<boolean> {
-  try {
-    await fsp.unlink(file)
-    return true
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return false
-    throw err
-  }
-}
-
-async function readdirIfExists(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir)
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return []
-    throw err
-  }
-}
-
-async function statIfExists(file: string) {
-  try {
-    return await fsp.stat(file)
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return null
-    throw err
   }
 }
 
