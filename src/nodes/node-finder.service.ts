@@ -8,7 +8,7 @@ import type { Space } from '../spaces/spaces.repository.ts'
 import { SORT_COLUMNS } from './nodes.repository.ts'
 import { clampLimit } from './nodes.service.ts'
 import { MAX_QUERY_NODES, type NodeQuery } from './node-query.ts'
-import type { DriveNode, NodeSortKey, SortOrder } from './node.ts'
+import { sortKeyOf, type DriveNode, type NodeSortKey, type SortOrder } from './node.ts'
 
 export interface FindOptions {
   where?: NodeQuery
@@ -101,15 +101,3 @@ function countNodes(q: NodeQuery): number {
   return 1
 }
 
-function sortKeyOf(n: DriveNode, sort: NodeSortKey): string | number {
-  switch (sort) {
-    case 'name':
-      return n.name
-    case 'size':
-      return n.sizeBytes
-    case 'modified':
-      return n.modifiedAt
-    case 'created':
-      return n.createdAt
-  }
-}

@@ -24,3 +24,17 @@ export type NodeSortKey = 'name' | 'size' | 'modified' | 'created'
 export type SortOrder = 'asc' | 'desc'
 
 export type ConflictPolicy = 'fail' | 'rename' | 'overwrite'
+
+/** The value a keyset cursor records for a node under a given sort. */
+export function sortKeyOf(n: DriveNode, sort: NodeSortKey): string | number {
+  switch (sort) {
+    case 'name':
+      return n.name
+    case 'size':
+      return n.sizeBytes
+    case 'modified':
+      return n.modifiedAt
+    case 'created':
+      return n.createdAt
+  }
+}

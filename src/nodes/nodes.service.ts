@@ -15,7 +15,7 @@ import type { Space } from '../spaces/spaces.repository.ts'
 import { trashNode } from '../trash/trash-ops.ts'
 import { planName } from './naming.ts'
 import { SORT_COLUMNS } from './nodes.repository.ts'
-import type { ConflictPolicy, DriveNode, NodeSortKey, SortOrder } from './node.ts'
+import { sortKeyOf, type ConflictPolicy, type DriveNode, type NodeSortKey, type SortOrder } from './node.ts'
 
 export const MAX_PAGE = 1000
 export const MAX_COPY_ITEMS = 10_000
@@ -359,18 +359,6 @@ export function clampLimit(limit: number | undefined, def = 100): number {
   return Math.min(limit, MAX_PAGE)
 }
 
-function sortKeyOf(n: DriveNode, sort: NodeSortKey): string | number {
-  switch (sort) {
-    case 'name':
-      return n.name
-    case 'size':
-      return n.sizeBytes
-    case 'modified':
-      return n.modifiedAt
-    case 'created':
-      return n.createdAt
-  }
-}
 
 function quotaExceeded(requested: number | undefined, available: number | undefined): DomainError {
   return new DomainError('quota.exceeded', 'Not enough space left in the quota for this upload', { requestedBytes: requested ?? null, availableBytes: available ?? null })
