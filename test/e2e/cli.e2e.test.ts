@@ -128,3 +128,20 @@ describe('admin CLI', () => {
     assertError(await server.req('GET', '/trove/v1/spaces', { token: 'ab'.repeat(32) }), 401, 'auth.unauthenticated')
   })
 })
+
+describe('CLI processes sharing one SQLite data dir', () => {
+  it('several commands started at once on a fresh data dir take turns: each migrates or waits, none fails busy', async () => {
+    // Every transaction takes SQLite's write lock when it begins and migrations run in one transaction, so concurrent
+    // processes wait on the busy timeout instead of failing (a deferred transaction upgrading to a writer fails at once).
+    for (let round = 0; round < 3; round++) {
+      const dataDir = await tempDir('trove-cli-race-')
+      try {
+        const made = await Promise.all(['A', 'B', 'C', 'D'].map((name) => cliJson(dataDir, ['library', 'create', '--name', `${name}${round}`])))
+        assert.equal(new Set(made.map((m) => m.libraryId)).size, 4)
+        assert.equal(new Set(made.map((m) => m.spaceId)).size, 4, 'each single-space library got its own space')
+      } finally {
+        await removeDir(dataDir)
+      }
+    }
+  })
+})

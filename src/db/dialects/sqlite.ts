@@ -1,7 +1,40 @@
 import Database from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver } from 'kysely'
 import { DomainError } from '../../shared/errors.ts'
 import type { DialectKit } from './kit.ts'
+
+/**
+ * Transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred transaction that reads and then
+ * writes fails at once with SQLITE_BUSY when another process (the CLI beside a server) committed in between; the busy
+ * timeout only covers waiting for the lock, so the lock is taken first and waited for.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+/** SQLite runs DDL in transactions; saying so makes Kysely's migrator run in one, so two processes migrating a fresh
+ *  data dir take turns instead of both creating the same tables. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true
+  }
+}
+
+class TroveSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0]
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter()
+  }
+}
 
 export function sqliteKit(file: string): DialectKit {
   const database = new Database(file)
@@ -15,7 +48,7 @@ export function sqliteKit(file: string): DialectKit {
   database.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v))
   return {
     name: 'sqlite',
-    dialect: new SqliteDialect({ database }),
+    dialect: new TroveSqliteDialect({ database }),
     capabilities: { skipLocked: false, concurrentWriters: false },
     idColumn: { type: 'integer', build: (c) => c.primaryKey().autoIncrement() },
     isRetryable: () => false,
