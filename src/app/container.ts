@@ -3,11 +3,9 @@ import path from 'node:path'
 import type { Config } from '../config/load-config.ts'
 import { openDatabase, migrate, type Database } from '../db/database.ts'
 import { sqliteKit } from '../db/dialects/sqlite.ts'
-import { postgresKit } from '../db/dialects/postgres.ts'
 import { Store } from '../db/store.ts'
 import { systemClock, type Clock } from '../shared/clock.ts'
 import { DiskBlobStore } from '../blobs/disk-blob-store.ts'
-import { S3BlobStore, s3ClientFromConfig } from '../blobs/s3-blob-store.ts'
 import type { BlobStore } from '../blobs/blob-store.ts'
 import { BlobGarbageCollector } from '../blobs/blob-gc.ts'
 import { SpacesService } from '../spaces/spaces.service.ts'
@@ -49,11 +47,11 @@ export interface ContainerOptions {
 export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   fs.mkdirSync(cfg.dataDir, { recursive: true })
   const clock = opts.clock ?? (cfg.clockOffsetMs ? { now: () => Date.now() + cfg.clockOffsetMs } : systemClock)
-  const database = opts.database ?? openDatabase(cfg.db.kind === 'postgres' ? postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize }) : sqliteKit(cfg.db.file))
+  const database = opts.database ?? openDatabase(await dialectKitFor(cfg))
   await migrate(database)
   const store = new Store(database)
   const metrics = new Metrics(() => store.repos.tasks.queueStats(clock.now()))
-  const blobs = countingBlobStore(opts.blobs ?? makeBlobStore(cfg, clock), metrics)
+  const blobs = countingBlobStore(opts.blobs ?? (await makeBlobStore(cfg, clock)), metrics)
   const runner = new TaskRunner({ store, clock, log: opts.log }, { leaseMs: cfg.jobs.leaseMs, pollMs: cfg.jobs.pollMs })
   const gc = new BlobGarbageCollector({ store, blobs, clock })
   const spaces = new SpacesService({ store, clock })
@@ -122,9 +120,18 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   }
 }
 
-function makeBlobStore(cfg: Config, clock: Clock): BlobStore {
+// The PostgreSQL driver and the AWS SDK are loaded only when configured: together they hold tens of MiB that the
+// embedded default never uses.
+async function dialectKitFor(cfg: Config) {
+  if (cfg.db.kind !== 'postgres') return sqliteKit(cfg.db.file)
+  const { postgresKit } = await import('../db/dialects/postgres.ts')
+  return postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize })
+}
+
+async function makeBlobStore(cfg: Config, clock: Clock): Promise<BlobStore> {
   if (cfg.blobs.kind === 'disk') return new DiskBlobStore({ rootDir: cfg.blobs.rootDir, now: () => clock.now() })
   const b = cfg.blobs
+  const { S3BlobStore, s3ClientFromConfig } = await import('../blobs/s3-blob-store.ts')
   return new S3BlobStore({ client: s3ClientFromConfig(b), bucket: b.bucket, prefix: b.prefix, stagingDir: b.stagingDir, now: () => clock.now() })
 }
 

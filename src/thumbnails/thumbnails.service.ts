@@ -3,7 +3,6 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
-import sharp from 'sharp'
 import { DomainError } from '../shared/errors.ts'
 import type { Actor } from '../access/grants.ts'
 import type { DriveNode } from '../nodes/node.ts'
@@ -47,6 +46,8 @@ export class ThumbnailsService {
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
     const dl = await this.deps.nodes.download(actor, spaceId, nodeId)
     try {
+      // libvips is loaded on the first thumbnail, not at start-up: a server that never shows an album never pays for it.
+      const { default: sharp } = await import('sharp')
       const resize = sharp({ failOn: 'error' }).rotate().resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'cover', withoutEnlargement: false }).webp({ quality: 72 })
       await pipeline(dl.body, resize, fs.createWriteStream(tmp))
       // Two requests may render the same thumbnail at once; rename is atomic, so either result is a whole file.
