@@ -1,6 +1,10 @@
 import type { Store } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { BlobStore } from './blob-store.ts'
+import { forEachConcurrent } from '../shared/pool.ts'
+
+/** Deletes in flight at once: an unlink or an S3 DELETE is latency, not work, so a purge waits on many together. */
+const DELETE_CONCURRENCY = 32
 
 /**
  * Deletes the bytes of blobs nobody references. The bytes are removed inside the transaction that deletes the row,
@@ -16,7 +20,7 @@ export class BlobGarbageCollector {
       if (!queued.length) return freed
       freed += await this.deps.store.transaction(async (r) => {
         const dead = await r.blobs.takeUnreferenced(queued)
-        for (const sha of dead) await this.deps.blobs.delete(sha)
+        await forEachConcurrent(dead, DELETE_CONCURRENCY, (sha) => this.deps.blobs.delete(sha))
         return dead.length
       })
       if (queued.length < batch) return freed

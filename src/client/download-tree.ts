@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { isTroveApiError } from './errors.ts'
-import { forEachConcurrent } from './pool.ts'
+import { forEachConcurrent } from '../shared/pool.ts'
 import { downloadFile, type DownloadResult } from './download.ts'
 import type { Node } from './types.ts'
 import type { TroveClient } from './index.ts'

@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { hashFile } from './hash.ts'
-import { forEachConcurrent } from './pool.ts'
+import { forEachConcurrent } from '../shared/pool.ts'
 import { isTroveApiError } from './errors.ts'
 import { uploadFile } from './upload.ts'
 import { PathResolver } from './remote-paths.ts'
