@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import type { Config } from '../config/load-config.ts'
 import { DiskBlobStore } from '../blobs/disk-blob-store.ts'
 import { BlobNotFoundError, isBlobKey } from '../blobs/blob-store.ts'
+import { BLOB_REFERENCE_SOURCES, referenceSelect } from '../blobs/blob-references.ts'
 
 /**
  * Backup and restore of a whole instance on the embedded default (SQLite + blobs on local disk).
@@ -267,14 +268,9 @@ function referencedBlobs(file: string, opts: { readonly?: boolean } = {}): Map<s
       sizes.set(r.sha256, Number(r.size_bytes))
       if (Number(r.ref_count) > 0) out.set(r.sha256, Number(r.size_bytes))
     }
-    const sources: [string, string][] = [
-      ['nodes', 'select distinct blob_sha256 as sha from nodes where blob_sha256 is not null'],
-      ['multipart_upload_parts', 'select distinct blob_sha256 as sha from multipart_upload_parts'],
-      ['upload_sessions', 'select distinct blob_sha256 as sha from upload_sessions where blob_sha256 is not null'],
-    ]
-    for (const [table, query] of sources) {
-      if (!tableExists(db, table)) continue
-      for (const r of db.prepare(query).iterate() as Iterable<{ sha: string }>) out.set(r.sha, sizes.get(r.sha) ?? null)
+    for (const source of BLOB_REFERENCE_SOURCES) {
+      if (!tableExists(db, source.table)) continue
+      for (const r of db.prepare(referenceSelect(source)).iterate() as Iterable<{ sha: string }>) out.set(r.sha, sizes.get(r.sha) ?? null)
     }
     for (const sha of out.keys()) if (!isBlobKey(sha)) throw new BackupError(`The database names an invalid blob key ${JSON.stringify(sha)}`, 'backup.database_invalid')
     return out

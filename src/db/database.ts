@@ -7,6 +7,7 @@ import * as m003 from './migrations/003-pds.ts'
 import * as m004 from './migrations/004-koodrive.ts'
 import * as m005 from './migrations/005-smh.ts'
 import * as m006 from './migrations/006-sessions.ts'
+import * as m007 from './migrations/007-part-blobs.ts'
 
 export type Db = Kysely<DB>
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Pro
   '004-koodrive': m004,
   '005-smh': m005,
   '006-sessions': m006,
+  '007-part-blobs': m007,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

@@ -182,3 +182,19 @@ export interface DB {
   tasks: TasksTable
   audit_events: AuditEventsTable
 }
+
+/**
+ * Table of migration 007 (see migrations/007-part-blobs.ts): the parts of `part_uploads`, one row per part, each holding
+ * one reference on the blob with its bytes. Repositories reach it through `db.withTables<Tables007>()`.
+ */
+export interface PartUploadPartsTable {
+  upload_row_id: number
+  part_number: number
+  size_bytes: number
+  blob_sha256: string
+  uploaded_at: number
+}
+
+export type Tables007 = {
+  part_upload_parts: PartUploadPartsTable
+}

@@ -2,14 +2,14 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Database, Db } from '../db/database.ts'
 import { Repos } from '../db/store.ts'
 import { visible } from '../nodes/nodes.repository.ts'
+import { BLOB_REFERENCE_SOURCES, referenceSelect } from '../blobs/blob-references.ts'
 
 /**
- * Every row that holds one blob reference: file nodes, parts of multipart uploads and upload sessions whose bytes have
- * arrived. A blob's ref_count must equal its rows here; counting nodes alone would free the bytes of uploads in flight.
+ * Every row that holds one blob reference: file nodes, parts of multipart uploads and of part uploads, and upload
+ * sessions whose bytes have arrived. A blob's ref_count must equal its rows here; counting nodes alone would free the
+ * bytes of uploads in flight.
  */
-const REFERENCES = sql`(select blob_sha256 as sha from nodes where blob_sha256 is not null
-  union all select blob_sha256 as sha from multipart_upload_parts
-  union all select blob_sha256 as sha from upload_sessions where blob_sha256 is not null)`
+const REFERENCES = sql.raw(`(${BLOB_REFERENCE_SOURCES.map(referenceSelect).join(' union all ')})`)
 
 const num = (v: unknown): number => Number(v ?? 0)
 const nullableNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))

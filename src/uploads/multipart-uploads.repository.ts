@@ -2,6 +2,9 @@ import type { Kysely, Selectable } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { DB } from '../db/schema.ts'
 import type { ConflictPolicy } from '../nodes/node.ts'
+import { UploadPartRows, type UploadPart } from './upload-parts.repository.ts'
+
+export type { UploadPart }
 
 /** Tables of migration 003 (see migrations/003-pds.ts), reached through `db.withTables<MultipartTables>()`. */
 export interface MultipartUploadsTable {
@@ -56,13 +59,6 @@ export interface MultipartUpload {
   expiresAt: number
 }
 
-export interface UploadPart {
-  partNumber: number
-  sizeBytes: number
-  sha256: string
-  uploadedAt: number
-}
-
 function toUpload(r: Selectable<MultipartUploadsTable>): MultipartUpload {
   return {
     id: Number(r.id),
@@ -85,8 +81,10 @@ function toUpload(r: Selectable<MultipartUploadsTable>): MultipartUpload {
 
 export class MultipartUploadsRepository {
   private readonly db: Kysely<DB & MultipartTables>
+  private readonly partRows: UploadPartRows
   constructor(db: Db) {
     this.db = db.withTables<MultipartTables>()
+    this.partRows = new UploadPartRows(db, 'multipart_upload_parts')
   }
 
   async insert(u: Omit<MultipartUpload, 'id'>): Promise<number> {
@@ -134,32 +132,27 @@ export class MultipartUploadsRepository {
     return Number(res.numUpdatedRows) === 1
   }
 
-  /** Stores a part; returns the blob of the part it replaced (to release), or null. */
-  async putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
-    const before = await this.db
-      .deleteFrom('multipart_upload_parts')
-      .where('upload_row_id', '=', uploadRowId)
-      .where('part_number', '=', part.partNumber)
-      .returning('blob_sha256')
-      .executeTakeFirst()
-    await this.db
-      .insertInto('multipart_upload_parts')
-      .values({ upload_row_id: uploadRowId, part_number: part.partNumber, size_bytes: part.sizeBytes, blob_sha256: part.sha256, uploaded_at: part.uploadedAt })
-      .execute()
-    return before?.blob_sha256 ?? null
+  /**
+   * Locks the upload's row for the rest of the transaction if it is still `open` (a guarded no-op UPDATE); false when it
+   * is not. A part stored under this lock is seen by the completion or sweep that claims the row next.
+   */
+  async lockOpen(id: number): Promise<boolean> {
+    const res = await this.db.updateTable('multipart_uploads').set((eb) => ({ state: eb.ref('state') })).where('id', '=', id).where('state', '=', 'open').executeTakeFirst()
+    return Number(res.numUpdatedRows) === 1
   }
 
-  async parts(uploadRowId: number): Promise<UploadPart[]> {
-    const rows = await this.db.selectFrom('multipart_upload_parts').selectAll().where('upload_row_id', '=', uploadRowId).orderBy('part_number').execute()
-    return rows.map((r) => ({ partNumber: Number(r.part_number), sizeBytes: Number(r.size_bytes), sha256: r.blob_sha256, uploadedAt: Number(r.uploaded_at) }))
+  /** Stores a part; returns the blob of the part it replaced (to release), or null. */
+  putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
+    return this.partRows.put(uploadRowId, part)
+  }
+
+  parts(uploadRowId: number): Promise<UploadPart[]> {
+    return this.partRows.list(uploadRowId)
   }
 
   /** Deletes the parts of an upload; returns the blob references they held (RETURNING: released exactly once). */
-  async deleteParts(uploadRowId: number): Promise<Map<string, number>> {
-    const rows = await this.db.deleteFrom('multipart_upload_parts').where('upload_row_id', '=', uploadRowId).returning('blob_sha256').execute()
-    const refs = new Map<string, number>()
-    for (const r of rows) refs.set(r.blob_sha256, (refs.get(r.blob_sha256) ?? 0) + 1)
-    return refs
+  deleteParts(uploadRowId: number): Promise<Map<string, number>> {
+    return this.partRows.deleteAll(uploadRowId)
   }
 
   async expired(now: number, limit: number): Promise<number[]> {

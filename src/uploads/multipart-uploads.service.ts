@@ -12,6 +12,7 @@ import type { Space } from '../spaces/spaces.repository.ts'
 import type { NodesService } from '../nodes/nodes.service.ts'
 import type { ConflictPolicy, DriveNode } from '../nodes/node.ts'
 import type { MultipartUpload, UploadPart } from './multipart-uploads.repository.ts'
+import { PartBlobs } from './part-blobs.ts'
 
 export type { MultipartUpload, UploadPart }
 
@@ -33,14 +34,17 @@ export interface StartMultipartUpload {
 }
 
 /**
- * Uploads sent as numbered parts, then completed into one file. Each part is staged, hashed and published as a blob
- * the upload holds one reference on; the upload and its parts are rows, so any API node can take any part. `putPart`
+ * Uploads sent as numbered parts, then completed into one file. Each part is staged, hashed and kept as a blob the
+ * upload holds one reference on (`PartBlobs`); the upload and its parts are rows, so any API node can take any part. `putPart`
  * has no actor: the transport authorises it (e.g. with a signed URL naming the upload and the part). Completion
  * streams the parts in order through the ordinary upload (quota, naming, checksum), then releases the parts.
  * Expired uploads are swept (their part references released) whenever a new upload starts.
  */
 export class MultipartUploadsService {
-  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; spaces: SpacesService; nodes: NodesService }) {}
+  private readonly partBlobs: PartBlobs
+  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; spaces: SpacesService; nodes: NodesService }) {
+    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.multipartUploads })
+  }
 
   async start(actor: Actor, spaceId: string, input: StartMultipartUpload): Promise<MultipartUpload> {
     const space = await this.deps.spaces.load(actor, spaceId, 'upload_file')
@@ -106,28 +110,7 @@ export class MultipartUploadsService {
     }
     const limit = minOf(quotaLeft, declaredLeft)
     const staged = await this.stage(body, limit, opts.sizeBytes, declaredLeft !== null && (quotaLeft === null || declaredLeft <= quotaLeft))
-    let released = false
-    try {
-      await this.deps.blobs.publish(staged)
-      const now = this.deps.clock.now()
-      const part: UploadPart = { partNumber, sizeBytes: staged.sizeBytes, sha256: staged.sha256, uploadedAt: now }
-      await this.deps.store.transaction(async (r) => {
-        const fresh = await r.multipartUploads.findById(upload.id)
-        if (!fresh || fresh.state !== 'open') throw uploadNotFound(uploadId)
-        await r.blobs.addRef(staged.sha256, staged.sizeBytes, now)
-        const previous = await r.multipartUploads.putPart(upload.id, part)
-        if (previous) {
-          await r.blobs.release(new Map([[previous, 1]]), now)
-          released = true
-        }
-      })
-      // A blob GC between publish and commit may have removed the bytes of an unreferenced twin: publish again.
-      await this.deps.blobs.publish(staged)
-      if (released) await this.deps.gc.collect()
-      return part
-    } finally {
-      await this.deps.blobs.discard(staged)
-    }
+    return this.partBlobs.keep(upload.id, partNumber, staged, () => uploadNotFound(uploadId))
   }
 
   /**
@@ -168,40 +151,23 @@ export class MultipartUploadsService {
       throw e
     }
     const now = this.deps.clock.now()
-    await this.deps.store.transaction(async (r) => {
-      await r.multipartUploads.transition(upload.id, 'completing', 'completed', { nodeId: node.id, expiresAt: now + COMPLETED_KEEP_MS })
-      await r.blobs.release(await r.multipartUploads.deleteParts(upload.id), now)
-    })
-    await this.deps.gc.collect()
+    await this.partBlobs.finish(upload.id, (r) => r.multipartUploads.transition(upload.id, 'completing', 'completed', { nodeId: node.id, expiresAt: now + COMPLETED_KEEP_MS }))
     return node
   }
 
   /** Drops expired uploads (open ones release their parts); returns how many. */
   async sweepExpired(limit = 500): Promise<number> {
     const ids = await this.deps.store.repos.multipartUploads.expired(this.deps.clock.now(), limit)
-    if (!ids.length) return 0
-    const now = this.deps.clock.now()
-    await this.deps.store.transaction(async (r) => {
-      const refs = new Map<string, number>()
-      for (const id of ids) {
-        for (const [sha, n] of await r.multipartUploads.deleteParts(id)) refs.set(sha, (refs.get(sha) ?? 0) + n)
-        await r.multipartUploads.delete(id)
-      }
-      if (refs.size) await r.blobs.release(refs, now)
-    })
-    await this.deps.gc.collect()
+    await this.partBlobs.forget(ids)
     return ids.length
   }
 
   /** The parts' bytes in order; with `sha1`, the stream fails at its end when the content's SHA-1 differs. */
   private async *partBytes(parts: UploadPart[], sha1: string | null): AsyncGenerator<Buffer> {
     const hash = createHash('sha1')
-    for (const p of parts) {
-      if (p.sizeBytes === 0) continue
-      for await (const chunk of await this.deps.blobs.get(p.sha256)) {
-        hash.update(chunk as Buffer)
-        yield chunk as Buffer
-      }
+    for await (const chunk of this.partBlobs.bytes(parts)) {
+      hash.update(chunk)
+      yield chunk
     }
     const actual = hash.digest('hex')
     if (sha1 && actual !== sha1) throw new DomainError('upload.checksum_mismatch', 'The uploaded bytes do not match the given SHA-1', { expected: sha1, actual, algorithm: 'sha1' })

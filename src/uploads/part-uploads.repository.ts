@@ -2,8 +2,11 @@ import type { Selectable } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { Db004, PartUploadState, PartUploadsTable, Tables004 } from '../db/schema-004.ts'
 import type { ConflictPolicy } from '../nodes/node.ts'
+import { UploadPartRows, type UploadPart } from './upload-parts.repository.ts'
 
-/** An upload sent in numbered parts, completed into one file. */
+export type { UploadPart }
+
+/** An upload sent in numbered parts, completed into one file; its parts are rows of `part_upload_parts` (migration 007). */
 export interface PartUpload {
   id: number
   libraryId: string
@@ -48,8 +51,10 @@ function toUpload(r: Selectable<PartUploadsTable>): PartUpload {
 
 export class PartUploadsRepository {
   private readonly db: Db004
+  private readonly partRows: UploadPartRows
   constructor(db: Db) {
     this.db = db.withTables<Tables004>()
+    this.partRows = new UploadPartRows(db, 'part_upload_parts')
   }
 
   async insert(u: Omit<PartUpload, 'id' | 'state' | 'nodeId'>): Promise<number> {
@@ -105,7 +110,31 @@ export class PartUploadsRepository {
     return rows.map((r) => Number(r.id))
   }
 
-  async delete(ids: number[]): Promise<void> {
-    if (ids.length) await this.db.deleteFrom('part_uploads').where('id', 'in', ids).execute()
+  /**
+   * Locks the upload's row for the rest of the transaction if it is still `open` (a guarded no-op UPDATE); false when it
+   * is not. A part stored under this lock is seen by the completion or sweep that claims the row next.
+   */
+  async lockOpen(id: number): Promise<boolean> {
+    const res = await this.db.updateTable('part_uploads').set((eb) => ({ state: eb.ref('state') })).where('id', '=', id).where('state', '=', 'open').executeTakeFirst()
+    return Number(res.numUpdatedRows) === 1
+  }
+
+  /** Stores a part; returns the blob of the part it replaced (to release), or null. */
+  putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
+    return this.partRows.put(uploadRowId, part)
+  }
+
+  parts(uploadRowId: number): Promise<UploadPart[]> {
+    return this.partRows.list(uploadRowId)
+  }
+
+  /** Deletes the parts of an upload; returns the blob references they held (RETURNING: released exactly once). */
+  deleteParts(uploadRowId: number): Promise<Map<string, number>> {
+    return this.partRows.deleteAll(uploadRowId)
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('part_uploads').where('id', '=', id).executeTakeFirst()
+    return Number(res.numDeletedRows) === 1
   }
 }

@@ -1,9 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import fsp from 'node:fs/promises'
-import path from 'node:path'
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import type { Store } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import { DomainError, invalid } from '../shared/errors.ts'
@@ -14,7 +9,10 @@ import type { SpacesService } from '../spaces/spaces.service.ts'
 import type { NodesService } from '../nodes/nodes.service.ts'
 import type { ConflictPolicy, DriveNode } from '../nodes/node.ts'
 import type { UrlSigner } from '../signing/url-signer.ts'
-import type { PartUpload } from './part-uploads.repository.ts'
+import { BlobSizeMismatchError, BlobTooLargeError, type BlobStore, type StagedBlob } from '../blobs/blob-store.ts'
+import type { BlobGarbageCollector } from '../blobs/blob-gc.ts'
+import type { PartUpload, UploadPart } from './part-uploads.repository.ts'
+import { PartBlobs } from './part-blobs.ts'
 
 export type { PartUpload }
 
@@ -53,11 +51,15 @@ export interface PartLink extends PartPlan {
  * Uploads in numbered parts: `begin` fixes where the file goes and plans the parts, `putPart` receives one part
  * (authorised by its signed credential alone, as object stores do), `complete` assembles the parts in order and goes
  * through the ordinary upload (quota, name conflict, size and SHA-256 checks), so the file is committed exactly like
- * any other. Parts wait on the local disk: the part requests and the completion must reach nodes sharing the data
- * directory.
+ * any other. Each part is a blob the upload holds one reference on, listed in `part_upload_parts` (`PartBlobs`, as for
+ * multipart uploads), so every step may reach a different API node. Completion, and the sweep of expired uploads,
+ * release the parts' references; the bytes go with the blob GC.
  */
 export class PartUploadsService {
-  constructor(private readonly deps: { store: Store; clock: Clock; spaces: SpacesService; nodes: NodesService; signer: UrlSigner; dir: string }) {}
+  private readonly partBlobs: PartBlobs
+  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; spaces: SpacesService; nodes: NodesService; signer: UrlSigner }) {
+    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.partUploads })
+  }
 
   async begin(actor: Actor, spaceId: string, input: BeginPartUpload): Promise<PartUpload> {
     const space = await this.deps.spaces.load(actor, spaceId, 'upload_file')
@@ -134,28 +136,9 @@ export class PartUploadsService {
     const u = await this.find(claims.u)
     if (u.state !== 'open' || u.expiresAt <= this.deps.clock.now()) throw uploadNotFound(u.id)
     const expected = partSizeOf(u, claims.n)
-    const dir = this.dirOf(u.id)
-    await fsp.mkdir(dir, { recursive: true })
-    const tmp = path.join(dir, `${claims.n}.${randomBytes(6).toString('hex')}.tmp`)
-    const hash = createHash('sha256')
-    let received = 0
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        received += chunk.length
-        if (received > expected) return done(sizeMismatch(expected, received))
-        hash.update(chunk)
-        done(null, chunk)
-      },
-    })
-    try {
-      await pipeline(body, meter, fs.createWriteStream(tmp))
-      if (received !== expected) throw sizeMismatch(expected, received)
-      await fsp.rename(tmp, path.join(dir, `${claims.n}.part`))
-    } catch (e) {
-      await fsp.rm(tmp, { force: true })
-      throw e
-    }
-    return { uploadId: u.id, partNumber: claims.n, sizeBytes: received, sha256: hash.digest('hex') }
+    const staged = await this.stage(body, expected)
+    const part = await this.partBlobs.keep(u.id, claims.n, staged, () => uploadNotFound(u.id))
+    return { uploadId: u.id, partNumber: claims.n, sizeBytes: part.sizeBytes, sha256: part.sha256 }
   }
 
   /**
@@ -175,11 +158,7 @@ export class PartUploadsService {
     if (opts.sha256 && u.sha256 && opts.sha256 !== u.sha256) {
       throw new DomainError('upload.checksum_mismatch', 'The SHA-256 given at completion differs from the one declared when the upload began', { expected: u.sha256, actual: opts.sha256 })
     }
-    const missing: number[] = []
-    for (const p of this.plan(u)) {
-      const st = await fsp.stat(this.partPath(u.id, p.partNumber)).catch(() => null)
-      if (!st || st.size !== p.partSize) missing.push(p.partNumber)
-    }
+    const missing = this.missingParts(u, await this.partBlobs.parts(u.id))
     if (missing.length) {
       throw new DomainError('validation.failed', `Parts ${missing.slice(0, 20).join(', ')} of upload ${u.id} have not arrived`, { reason: 'upload.incomplete', missingParts: missing.slice(0, 100) })
     }
@@ -189,10 +168,13 @@ export class PartUploadsService {
     }
     let node: DriveNode
     try {
+      // Read again now that no part can change: one sent again since the check above replaced (and released) its blob.
+      const parts = await this.partBlobs.parts(u.id)
+      if (this.missingParts(u, parts).length) throw new DomainError('validation.failed', `Parts of upload ${u.id} have not arrived`, { reason: 'upload.incomplete' })
       node = await this.deps.nodes.upload(actor, String(u.spaceId), {
         parentId: String(u.parentId),
         name: u.name,
-        body: Readable.from(this.readParts(u)),
+        body: Readable.from(this.partBlobs.bytes(parts)),
         sizeBytes: u.sizeBytes,
         sha256: opts.sha256 ?? u.sha256 ?? undefined,
         contentType: u.contentType ?? undefined,
@@ -202,22 +184,32 @@ export class PartUploadsService {
       await this.deps.store.repos.partUploads.transition(u.id, 'completing', 'open')
       throw e
     }
-    await this.deps.store.repos.partUploads.transition(u.id, 'completing', 'done', { nodeId: node.id, expiresAt: this.deps.clock.now() + FINISHED_UPLOAD_TTL_MS })
-    await fsp.rm(this.dirOf(u.id), { recursive: true, force: true })
+    const done = { nodeId: node.id, expiresAt: this.deps.clock.now() + FINISHED_UPLOAD_TTL_MS }
+    await this.partBlobs.finish(u.id, (r) => r.partUploads.transition(u.id, 'completing', 'done', done))
     return { upload: (await this.deps.store.repos.partUploads.find(u.id))!, node }
   }
 
-  /** Forgets expired uploads and the parts they left behind; returns how many. */
+  /** Forgets expired uploads and releases the parts they left behind; returns how many. */
   async sweepExpired(limit = 500): Promise<number> {
     const ids = await this.deps.store.repos.partUploads.expiredIds(this.deps.clock.now(), limit)
-    for (const id of ids) await fsp.rm(this.dirOf(id), { recursive: true, force: true })
-    await this.deps.store.repos.partUploads.delete(ids)
+    await this.partBlobs.forget(ids)
     return ids.length
   }
 
-  private async *readParts(u: PartUpload): AsyncGenerator<Buffer> {
-    for (let n = 1; n <= u.partCount; n++) {
-      for await (const chunk of fs.createReadStream(this.partPath(u.id, n))) yield chunk as Buffer
+  /** Numbers of the planned parts that have not arrived (a part's size is checked when it arrives). */
+  private missingParts(u: PartUpload, parts: UploadPart[]): number[] {
+    const have = new Map(parts.map((p) => [p.partNumber, p.sizeBytes]))
+    return this.plan(u).filter((p) => have.get(p.partNumber) !== p.partSize).map((p) => p.partNumber)
+  }
+
+  /** Stages one part, which must hold exactly its planned size. */
+  private async stage(body: Readable, expected: number): Promise<StagedBlob> {
+    try {
+      return await this.deps.blobs.stage(body, { maxBytes: expected, expectedSize: expected })
+    } catch (e) {
+      if (e instanceof BlobTooLargeError) throw sizeMismatch(expected, expected + 1)
+      if (e instanceof BlobSizeMismatchError) throw sizeMismatch(expected, e.receivedSize)
+      throw e
     }
   }
 
@@ -243,13 +235,6 @@ export class PartUploadsService {
     return u
   }
 
-  private dirOf(id: number): string {
-    return path.join(this.deps.dir, String(id))
-  }
-
-  private partPath(id: number, n: number): string {
-    return path.join(this.dirOf(id), `${n}.part`)
-  }
 }
 
 function partSizeOf(u: PartUpload, n: number): number {

@@ -85,18 +85,29 @@ test('blob references held by uploads in flight count: nothing flagged, repair k
     const mp = await h.c.multipartUploads.start(h.admin, h.spaceId, { parentId: 'root', name: 'parts.txt', ttlMs: HOUR })
     await h.c.multipartUploads.putPart(mp.uploadId, 1, body('part one, '))
     await h.c.multipartUploads.putPart(mp.uploadId, 2, body('part two'))
+    // A KooDrive part upload (its parts are rows of part_upload_parts).
+    const pu = await h.c.partUploads.begin(h.admin, h.spaceId, { parentId: 'root', name: 'koo.txt', sizeBytes: 18, partSize: 9 })
+    const [l1, l2] = await h.c.partUploads.partLinks(h.admin, pu.id)
+    await h.c.partUploads.putPart(l1.token, body('koo part,'))
+    await h.c.partUploads.putPart(l2.token, body('koo two..'))
     assert.deepEqual((await h.c.fsck.check()).problems, [], 'session and part references are references')
 
     const part = sha256('part one, ')
+    const kooPart = sha256('koo part,')
     await sql`update blobs set ref_count = 3 where sha256 = ${part}`.execute(db(h))
+    await sql`update blobs set ref_count = 0 where sha256 = ${kooPart}`.execute(db(h))
+    const drift = (await h.c.fsck.check()).problems.filter((p) => p.kind === 'ref_count_mismatch')
+    assert.deepEqual(drift.map((p) => [p.ids.sha256, p.details?.references]).sort(), [[kooPart, 1], [part, 1]].sort(), 'part rows are counted as references')
     const repaired = await h.c.fsck.repair({ orphanGraceMs: 0 })
     assert.deepEqual(actionKinds(repaired), ['recompute_ref_count'])
     assert.equal(repaired.ok, true, repaired.summary)
     assert.equal(await h.c.store.repos.blobs.refCount(part), 1, 'the part still holds its reference')
+    assert.equal(await h.c.store.repos.blobs.refCount(kooPart), 1, 'so does the part of the part upload (and its bytes stay)')
 
     const committed = await h.c.uploads.commit(h.admin, h.spaceId, session.key)
     const file = await h.c.multipartUploads.complete(h.admin, h.spaceId, mp.uploadId)
-    for (const [id, content] of [[committed.node.id, 'bytes of a session'], [file.id, 'part one, part two']] as const) {
+    const koo = await h.c.partUploads.complete(h.admin, pu.id)
+    for (const [id, content] of [[committed.node.id, 'bytes of a session'], [file.id, 'part one, part two'], [koo.node.id, 'koo part,koo two..']] as const) {
       const dl = await h.c.nodes.download(h.admin, h.spaceId, String(id))
       assert.equal((await readAll(dl.body)).toString(), content)
     }
