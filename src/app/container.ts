@@ -33,6 +33,8 @@ import { PartUploadsService } from '../uploads/part-uploads.service.ts'
 import { FsckService, stagingDirOf } from '../fsck/fsck.service.ts'
 import { SessionsRepository } from '../sessions/sessions.repository.ts'
 import { SessionsService } from '../sessions/sessions.service.ts'
+import { SignInThrottle } from '../users/sign-in-throttle.ts'
+import { SignInThrottleRepository } from '../users/sign-in-throttle.repository.ts'
 import { ThumbnailsService } from '../thumbnails/thumbnails.service.ts'
 
 export interface ContainerOptions {
@@ -80,7 +82,9 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
   runner.register(RESTORE_BATCH_TASK_KIND, (task) => trashBatches.runRestoreTask(task.id, task.payload))
   const fsck = new FsckService({ store, blobs, clock, kinds: runner.kinds(), stagingDir: stagingDirOf(cfg.blobs) })
   // Web UI: sign-in sessions (in the database, so every API node accepts the cookie) and an on-disk thumbnail cache.
-  const sessions = new SessionsService({ sessions: new SessionsRepository(database.db), auth, clock })
+  // Password sign-in limits (web and `trove login` alike), counted in the database so they hold on every API node.
+  const signInThrottle = new SignInThrottle({ repo: new SignInThrottleRepository(database.db), clock })
+  const sessions = new SessionsService({ sessions: new SessionsRepository(database.db), auth, throttle: signInThrottle, clock })
   const thumbnails = new ThumbnailsService({ nodes, cacheDir: path.join(cfg.dataDir, 'thumbnails') })
 
   return {
@@ -112,6 +116,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
     partUploads,
     fsck,
     sessions,
+    signInThrottle,
     thumbnails,
     async close() {
       await runner.stop()

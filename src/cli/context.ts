@@ -128,6 +128,7 @@ export function usageExits(cmd: Command): Command {
 const HINTS: Record<string, string> = {
   'auth.unauthenticated': 'Your token is missing, wrong or expired: run `trove login URL` again (or set TROVE_TOKEN).',
   'auth.forbidden': 'This token lacks the grant for that; ask an admin for a token with it.',
+  'auth.too_many_attempts': 'Too many wrong passwords for this user name or from this address: wait as long as the message says, then try again.',
   'space.not_found': 'Check --space (or TROVE_SPACE); `trove whoami` shows what your token can see.',
   'path.not_found': 'List the folder with `trove ls`.',
   'node.not_found': 'List the folder with `trove ls`; it may be in the bin (`trove bin ls`).',

@@ -2010,7 +2010,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description No token needed: exchanges a user's password for an access token (`Authorization: Bearer <accessToken>`). `libraryId` may be left out when the server holds exactly one library (the usual single-tenant install); with several it is required. The token carries `grants` (default `space_admin`: everything inside its spaces; `admin` is never issued for a password) and is limited to `spaceIds` when given. Its validity (`expiresIn` seconds, default 86400, 300 – 315360000) is renewed on every use. A wrong user, password or library all answer 401 `auth.unauthenticated`. */
+        /** @description No token needed: exchanges a user's password for an access token (`Authorization: Bearer <accessToken>`). `libraryId` may be left out when the server holds exactly one library (the usual single-tenant install); with several it is required. The token carries `grants` (default `space_admin`: everything inside its spaces; `admin` is never issued for a password) and is limited to `spaceIds` when given. Its validity (`expiresIn` seconds, default 86400, 300 – 315360000) is renewed on every use. A wrong user, password or library all answer 401 `auth.unauthenticated`. Too many failed attempts (5 in a row for a user name, then a wait that doubles from 1 s to 15 min; or 50 per 15 min from one address, shared with `POST /session`): 429 `auth.too_many_attempts` with `Retry-After` (seconds), without the password being checked. */
         post: {
             parameters: {
                 query?: never;
@@ -2047,6 +2047,23 @@ export interface paths {
                             userId: string;
                             grants: string[];
                             spaceIds: string[] | null;
+                        };
+                    };
+                };
+                /** @description Too many failed sign-in attempts; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };
@@ -2193,7 +2210,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** @description Signs in with a user name and password and sets the HttpOnly session cookie `trove_session` (no token needed). The session has the rights of the user's unexpired tokens. Wrong credentials: 401 `auth.unauthenticated`. */
+        /** @description Signs in with a user name and password and sets the HttpOnly session cookie `trove_session` (no token needed). The session has the rights of the user's unexpired tokens. Wrong credentials: 401 `auth.unauthenticated`. Too many failed attempts (5 in a row for a user name, then a wait that doubles from 1 s to 15 min; or 50 per 15 min from one address, shared with `POST /tokens`): 429 `auth.too_many_attempts` with `Retry-After` (seconds), without the password being checked. */
         post: {
             parameters: {
                 query?: never;
@@ -2245,6 +2262,23 @@ export interface paths {
                                 };
                                 createdAt: string;
                             }[];
+                        };
+                    };
+                };
+                /** @description Too many failed sign-in attempts; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                         };
                     };
                 };

@@ -8,6 +8,7 @@ import * as m004 from './migrations/004-koodrive.ts'
 import * as m005 from './migrations/005-smh.ts'
 import * as m006 from './migrations/006-sessions.ts'
 import * as m007 from './migrations/007-part-blobs.ts'
+import * as m008 from './migrations/008-sign-in-throttle.ts'
 
 export type Db = Kysely<DB>
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Pro
   '005-smh': m005,
   '006-sessions': m006,
   '007-part-blobs': m007,
+  '008-sign-in-throttle': m008,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

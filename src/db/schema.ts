@@ -198,3 +198,23 @@ export interface PartUploadPartsTable {
 export type Tables007 = {
   part_upload_parts: PartUploadPartsTable
 }
+
+/**
+ * Table of migration 008 (see migrations/008-sign-in-throttle.ts): password-guessing counters, one row per user name
+ * (within a library) or client address. Repositories reach it through `db.withTables<Tables008>()`.
+ */
+export interface SignInThrottleTable {
+  /** `user:` + SHA-256 (hex) of library id and user name, or `ip:` + the client address. */
+  key: string
+  /** Attempts of the current run that have not succeeded (one in flight counts until it is known to have succeeded). */
+  failures: number
+  /** When the current count began (the start of the per-address window). */
+  window_started_at: number
+  last_attempt_at: number
+  /** No attempt is checked before this instant (0: not blocked). */
+  blocked_until: number
+}
+
+export type Tables008 = {
+  sign_in_throttle: SignInThrottleTable
+}

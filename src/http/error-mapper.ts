@@ -6,6 +6,7 @@ export const STATUS: Record<ErrorCode, number> = {
   'validation.failed': 400,
   'auth.unauthenticated': 401,
   'auth.forbidden': 403,
+  'auth.too_many_attempts': 429,
   'library.not_found': 404,
   'space.not_found': 404,
   'space.not_empty': 409,
@@ -47,6 +48,8 @@ export function nativeErrorHandler(err: FastifyError | Error, req: FastifyReques
     if (status >= 500) req.log.warn({ err }, 'domain error')
     // RFC 9110: a 416 says how big the representation is.
     if (err.code === 'range.not_satisfiable') void reply.header('content-range', `bytes */${err.details.sizeBytes}`)
+    // RFC 6585: a 429 may say how long to wait; the sign-in throttle always knows.
+    if (err.code === 'auth.too_many_attempts') void reply.header('retry-after', String(err.details.retryAfterSeconds ?? 1))
     void reply.status(status).send({ error: { code: err.code, message: err.message, details: err.details } } satisfies ErrorBody)
     return
   }

@@ -69,6 +69,12 @@ export class SessionsRepository {
     return Number(res.numDeletedRows)
   }
 
+  /** The library of a server that holds exactly one, else null (which sign-in counter an attempt without a library id uses). */
+  async onlyLibrary(): Promise<string | null> {
+    const rows = await this.db.selectFrom('libraries').select('id').limit(2).execute()
+    return rows.length === 1 ? rows[0].id : null
+  }
+
   /** Libraries in which this user name has a password (sign-in without a library id). */
   async librariesWithPassword(userId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('users').select('library_id').where('id', '=', userId).where('password_hash', 'is not', null).execute()

@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.ts'
 import { DomainError } from '../shared/errors.ts'
 import { parseGrants, type Actor } from '../access/grants.ts'
 import type { AuthService } from '../users/auth.service.ts'
+import type { SignInThrottle } from '../users/sign-in-throttle.ts'
 import { hashSecret, secretsEqual } from '../users/passwords.ts'
 import type { SessionsRepository } from './sessions.repository.ts'
 
@@ -43,19 +44,27 @@ export interface SessionInfo {
 const WRONG = 'Wrong user name or password'
 
 export class SessionsService {
-  constructor(private readonly deps: { sessions: SessionsRepository; auth: AuthService; clock: Clock }) {}
+  constructor(private readonly deps: { sessions: SessionsRepository; auth: AuthService; throttle: SignInThrottle; clock: Clock }) {}
 
   /**
    * Checks the password and opens a session. Without a library id, the user name is looked up in every library and the
-   * password decides; the answer for an unknown user and a wrong password is the same.
+   * password decides; the answer for an unknown user and a wrong password is the same. Attempts are limited per user
+   * name and per client address (SignInThrottle); a name that must wait is refused before its password is checked.
+   * @throws DomainError `auth.unauthenticated` (wrong name or password), `auth.too_many_attempts` (wait and retry).
    */
-  async signIn(input: { userId: string; password: string; libraryId?: string }): Promise<SignedIn> {
+  async signIn(input: { userId: string; password: string; libraryId?: string; clientIp?: string }): Promise<SignedIn> {
     if (!input.userId || input.userId.length > 64 || !input.password || input.password.length > 1024) throw new DomainError('auth.unauthenticated', WRONG)
     const candidates = input.libraryId ? [input.libraryId] : await this.deps.sessions.librariesWithPassword(input.userId)
-    const matches: string[] = []
-    for (const libraryId of candidates) if (await this.deps.auth.checkPassword(libraryId, input.userId, input.password)) matches.push(libraryId)
-    // An unknown user name costs a password check too (checkPassword spends one on a missing user), so timing tells nothing.
-    if (!candidates.length) await this.deps.auth.checkPassword('', input.userId, input.password)
+    // The name's counter is the named library's, or the only library's, else one for "any library": chosen without
+    // looking the user up, so it is the same counter whether the name exists or not (and `POST /tokens` shares it).
+    const counter = input.libraryId ?? (await this.deps.sessions.onlyLibrary()) ?? ''
+    const matches = await this.deps.throttle.guard({ libraryId: counter, userId: input.userId, clientIp: input.clientIp }, async () => {
+      const ok: string[] = []
+      for (const libraryId of candidates) if (await this.deps.auth.checkPassword(libraryId, input.userId, input.password)) ok.push(libraryId)
+      // An unknown user name costs a password check too (checkPassword spends one on a missing user), so timing tells nothing.
+      if (!candidates.length) await this.deps.auth.checkPassword('', input.userId, input.password)
+      return ok
+    })
     if (!matches.length) throw new DomainError('auth.unauthenticated', WRONG)
     if (matches.length > 1) throw new DomainError('validation.failed', 'This user name exists in several libraries: enter the library id too', { field: 'libraryId' })
     const libraryId = matches[0]

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'validation.failed'
   | 'auth.unauthenticated'
   | 'auth.forbidden'
+  | 'auth.too_many_attempts'
   | 'library.not_found'
   | 'space.not_found'
   | 'space.not_empty'

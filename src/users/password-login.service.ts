@@ -1,6 +1,7 @@
 import { DomainError } from '../shared/errors.ts'
 import { parseGrants } from '../access/grants.ts'
 import type { AuthService, IssuedToken } from './auth.service.ts'
+import type { SignInThrottle } from './sign-in-throttle.ts'
 
 /** What this service needs to pick a default library: the count, and the one library when there is exactly one. */
 export interface LibraryDirectory {
@@ -17,15 +18,18 @@ export interface PasswordLoginRequest {
   grants?: string[]
   spaceIds?: string[] | null
   periodSeconds?: number
+  /** The caller's address, for the per-address limit of SignInThrottle. */
+  clientIp?: string
 }
 
 /**
  * Exchanges a user's password for an access token (`trove login`, scripts). Library administration (`admin`: creating
  * or deleting spaces, library-wide tasks) is never granted this way: those tokens come from `trove token create` on
- * the server, by whoever holds the data directory.
+ * the server, by whoever holds the data directory. Password attempts are limited per user name and per client address
+ * (SignInThrottle), exactly as for the web sign-in, and share its counters.
  */
 export class PasswordLoginService {
-  constructor(private readonly deps: { auth: AuthService; libraries: LibraryDirectory }) {}
+  constructor(private readonly deps: { auth: AuthService; libraries: LibraryDirectory; throttle: SignInThrottle }) {}
 
   async login(req: PasswordLoginRequest): Promise<IssuedToken> {
     const grants = parseGrants(req.grants ?? ['space_admin'])
@@ -34,8 +38,11 @@ export class PasswordLoginService {
     }
     const libraryId = req.libraryId ?? (await this.onlyLibrary())
     // One answer for an unknown library, an unknown user and a wrong password: nothing tells a guesser which it was.
-    const lib = libraryId === null ? undefined : await this.deps.auth.checkPassword(libraryId, req.userId, req.password)
-    if (!lib || libraryId === null) throw new DomainError('auth.unauthenticated', 'Wrong user or password')
+    // An unknown library counts against the name too ('' when the server holds none), so it cannot be probed faster.
+    const matched = await this.deps.throttle.guard({ libraryId: libraryId ?? '', userId: req.userId, clientIp: req.clientIp }, async () =>
+      libraryId !== null && (await this.deps.auth.checkPassword(libraryId, req.userId, req.password)) ? [libraryId] : [],
+    )
+    if (!matched.length || libraryId === null) throw new DomainError('auth.unauthenticated', 'Wrong user or password')
     return this.deps.auth.issueToken({ libraryId, userId: req.userId, grants, spaceIds: req.spaceIds ?? null, periodSeconds: req.periodSeconds })
   }
 

@@ -58,6 +58,8 @@ export const FROM_DOMAIN: Record<ErrorCode, { code: KooCode; status: number }> =
   'validation.failed': { code: '13000102', status: 400 },
   'auth.unauthenticated': { code: 'APIGW.0301', status: 401 },
   'auth.forbidden': { code: '13000410', status: 400 },
+  // Raised only by password sign-in, which KooDrive does not have: an authentication refusal, with the 429 status.
+  'auth.too_many_attempts': { code: 'APIGW.0301', status: 429 },
   'library.not_found': { code: '13000309', status: 400 },
   'space.not_found': { code: '13000301', status: 400 },
   'space.not_empty': { code: '13000102', status: 400 },

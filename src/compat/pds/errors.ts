@@ -52,6 +52,7 @@ export const DOMAIN_TO_PDS: Record<ErrorCode, (e: DomainError) => Mapped> = {
   'validation.failed': validation,
   'auth.unauthenticated': fixed(401, 'AccessTokenInvalid'),
   'auth.forbidden': fixed(403, 'ForbiddenNoPermission'),
+  'auth.too_many_attempts': fixed(429, 'TooManyRequests'),
   'library.not_found': fixed(404, 'NotFound.Domain'),
   'space.not_found': fixed(404, 'NotFound.Drive'),
   'space.not_empty': fixed(409, 'StateConflict'),

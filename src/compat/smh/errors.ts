@@ -36,6 +36,8 @@ export const SMH_ERRORS: Record<ErrorCode, Mapping> = {
   },
   'auth.unauthenticated': { status: 403, code: 'InvalidAccessToken' },
   'auth.forbidden': { status: 403, code: 'NoPermission' },
+  // Raised only by password sign-in, which SMH does not have; the code is ours if it ever travels (e.g. in a task result).
+  'auth.too_many_attempts': { status: 429, code: 'TooManyRequests' },
   'library.not_found': { status: 404, code: 'LibraryNotFound' },
   'space.not_found': { status: 404, code: 'SpaceNotFound' },
   'space.not_empty': { status: 409, code: 'SpaceNotEmpty' },

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { actorOf, requireActor } from '../auth.ts'
-import { presentSpace, SpaceSchema } from '../presenters.ts'
+import { ErrorSchema, presentSpace, SpaceSchema } from '../presenters.ts'
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from '../session-cookie.ts'
 import { Security, type RoutePlugin } from './types.ts'
 import type { Actor } from '../../access/grants.ts'
@@ -42,14 +42,14 @@ export const sessionRoutes: RoutePlugin = (app, c) => {
       schema: {
         tags,
         description:
-          'Signs in with a user name and password and sets the HttpOnly session cookie `trove_session` (no token needed). The session has the rights of the user\'s unexpired tokens. Wrong credentials: 401 `auth.unauthenticated`.',
+          'Signs in with a user name and password and sets the HttpOnly session cookie `trove_session` (no token needed). The session has the rights of the user\'s unexpired tokens. Wrong credentials: 401 `auth.unauthenticated`. Too many failed attempts (5 in a row for a user name, then a wait that doubles from 1 s to 15 min; or 50 per 15 min from one address, shared with `POST /tokens`): 429 `auth.too_many_attempts` with `Retry-After` (seconds), without the password being checked.',
         security: Security,
         body: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }), libraryId: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: SessionView },
+        response: { 200: SessionView, 429: { ...ErrorSchema, description: 'Too many failed sign-in attempts; retry after `Retry-After` seconds' } },
       },
     },
     async (req, reply) => {
-      const s = await c.sessions.signIn({ userId: req.body.userId, password: req.body.password, libraryId: req.body.libraryId || undefined })
+      const s = await c.sessions.signIn({ userId: req.body.userId, password: req.body.password, libraryId: req.body.libraryId || undefined, clientIp: req.ip })
       setSessionCookie(req, reply, s.sessionId, s.remainingMs)
       reply.header('cache-control', 'no-store')
       return view(c, s.actor, s.csrfToken, s.expiresAt)

@@ -6,6 +6,7 @@ import { TOKEN_PERIOD } from '../../users/auth.service.ts'
 import { PasswordLoginService } from '../../users/password-login.service.ts'
 import { nativeErrorHandler } from '../error-mapper.ts'
 import { actorOf, bearerToken, requireActor } from '../auth.ts'
+import { ErrorSchema } from '../presenters.ts'
 import { Security, type App } from './types.ts'
 
 const GrantSchema = Type.Union(GRANTS.map((g) => Type.Literal(g)) as never, { description: 'A grant' })
@@ -25,7 +26,7 @@ const Me = Type.Object({
 export const tokensRoutes: FastifyPluginAsync<{ container: Container }> = async (fastify, { container: c }) => {
   const app = fastify as unknown as App
   app.setErrorHandler(nativeErrorHandler)
-  const login = new PasswordLoginService({ auth: c.auth, libraries: c.store.repos.libraries })
+  const login = new PasswordLoginService({ auth: c.auth, libraries: c.store.repos.libraries, throttle: c.signInThrottle })
   const tags = ['sign-in']
 
   app.post(
@@ -36,7 +37,7 @@ export const tokensRoutes: FastifyPluginAsync<{ container: Container }> = async 
         // Declared like every native route (the API's convention), but no token is needed: the password is the credential.
         security: Security,
         description:
-          'No token needed: exchanges a user\'s password for an access token (`Authorization: Bearer <accessToken>`). `libraryId` may be left out when the server holds exactly one library (the usual single-tenant install); with several it is required. The token carries `grants` (default `space_admin`: everything inside its spaces; `admin` is never issued for a password) and is limited to `spaceIds` when given. Its validity (`expiresIn` seconds, default 86400, 300 – 315360000) is renewed on every use. A wrong user, password or library all answer 401 `auth.unauthenticated`.',
+          'No token needed: exchanges a user\'s password for an access token (`Authorization: Bearer <accessToken>`). `libraryId` may be left out when the server holds exactly one library (the usual single-tenant install); with several it is required. The token carries `grants` (default `space_admin`: everything inside its spaces; `admin` is never issued for a password) and is limited to `spaceIds` when given. Its validity (`expiresIn` seconds, default 86400, 300 – 315360000) is renewed on every use. A wrong user, password or library all answer 401 `auth.unauthenticated`. Too many failed attempts (5 in a row for a user name, then a wait that doubles from 1 s to 15 min; or 50 per 15 min from one address, shared with `POST /session`): 429 `auth.too_many_attempts` with `Retry-After` (seconds), without the password being checked.',
         body: Type.Object({
           libraryId: Type.Optional(Type.String()),
           userId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -55,12 +56,13 @@ export const tokensRoutes: FastifyPluginAsync<{ container: Container }> = async 
             grants: Type.Array(Type.String()),
             spaceIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
           }),
+          429: { ...ErrorSchema, description: 'Too many failed sign-in attempts; retry after `Retry-After` seconds' },
         },
       },
     },
     async (req, reply) => {
       const b = req.body
-      const t = await login.login({ libraryId: b.libraryId, userId: b.userId, password: b.password, grants: b.grants as string[] | undefined, spaceIds: b.spaceIds, periodSeconds: b.expiresIn })
+      const t = await login.login({ libraryId: b.libraryId, userId: b.userId, password: b.password, grants: b.grants as string[] | undefined, spaceIds: b.spaceIds, periodSeconds: b.expiresIn, clientIp: req.ip })
       reply.status(201)
       return { accessToken: t.accessToken, tokenType: 'Bearer' as const, expiresIn: t.expiresIn, libraryId: t.libraryId, userId: t.userId, grants: t.grants, spaceIds: t.spaceIds }
     },

@@ -7,7 +7,7 @@
  * reused: a snapshot costs one pragma unless something was committed. On PostgreSQL every snapshot hashes every table
  * of the harness's schema (md5 in the server).
  *
- * Files: every file under the data directory (blobs, staging, part uploads, thumbnails…) with its size, except the
+ * Files: every file under the data directory (blobs, staging, thumbnails…) with its size, except the
  * SQLite files themselves.
  */
 import { createHash } from 'node:crypto'
@@ -33,13 +33,20 @@ export interface Snapshotter {
 }
 
 const SQLITE_FILE = /^trove\.sqlite(-wal|-shm|-journal)?$/
+/**
+ * Tables a refused request is meant to change: the sign-in limits count every failed password attempt
+ * (src/users/sign-in-throttle.ts), and a failed attempt is refused by definition. Left out of the snapshot.
+ */
+const CHANGED_BY_REFUSALS = new Set(['sign_in_throttle'])
 
 export function makeSnapshotter(c: Container, dataDir: string): Snapshotter {
   const files = cachedFileLister(dataDir)
   const db = c.config.db
   if (db.kind === 'sqlite') {
     const conn = new Database(db.file, { readonly: true, fileMustExist: true })
-    const tables = (conn.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`).all() as { name: string }[]).map((r) => r.name)
+    const tables = (conn.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`).all() as { name: string }[])
+      .map((r) => r.name)
+      .filter((t) => !CHANGED_BY_REFUSALS.has(t))
     const stmts = tables.map((t) => [t, conn.prepare(`select * from "${t.replaceAll('"', '""')}"`).raw(true)] as const)
     const version = conn.prepare('pragma data_version').pluck()
     let cached: { version: unknown; tables: Record<string, TableState> } | null = null
@@ -71,6 +78,7 @@ export function makeSnapshotter(c: Container, dataDir: string): Snapshotter {
       const names = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${schema} and table_type = 'BASE TABLE' order by table_name`.execute(c.store.database.db)
       const out: Record<string, TableState> = {}
       for (const { table_name: t } of names.rows) {
+        if (CHANGED_BY_REFUSALS.has(t)) continue
         const ref = sql.id(schema, t)
         const r = await sql<{ n: string; h: string | null }>`select count(*)::text as n, md5(string_agg(md5(x::text), '' order by md5(x::text))) as h from ${ref} x`.execute(c.store.database.db)
         out[t] = { count: Number(r.rows[0].n), hash: r.rows[0].h ?? '' }

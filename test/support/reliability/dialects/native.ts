@@ -6,7 +6,7 @@ import { STATUS } from '../../../../src/http/error-mapper.ts'
 import { NATIVE_PREFIX } from '../../../../src/http/build-app.ts'
 import type { Dialect, Draft, MatrixRow } from '../dialect.ts'
 import { jsonObject } from '../dialect.ts'
-import type { Fixtures } from '../world.ts'
+import type { Fixtures, World } from '../world.ts'
 import { sha256 } from '../../http.ts'
 
 /** Codes the HTTP layer itself uses besides the domain codes. */
@@ -50,6 +50,14 @@ let n = 0
 const fresh = (what: string) => `authz-${what}-${++n}`
 
 const read: MatrixRow['requirement'] = { kind: 'read' }
+/**
+ * Password sign-in rows start with no failed attempts counted: the rows send wrong passwords for the same user name,
+ * and the 6th in a row would be the sign-in limit's 429 (tested in test/e2e/http/sign-in-throttle.e2e.test.ts).
+ */
+const noFailedSignIns = async (fx: Fixtures, w: World) => {
+  await w.c.database.db.deleteFrom('sign_in_throttle' as never).execute()
+  return fx
+}
 const grant = (g: string): MatrixRow['requirement'] => ({ kind: 'grant', grant: g })
 
 /**
@@ -60,8 +68,8 @@ const matrix: Record<string, MatrixRow | MatrixRow[]> = {
   'GET /trove/v1/me': { requirement: { kind: 'self', why: 'who the token is' }, target: 'library', build: () => req('GET', `${P}/me`) },
   'GET /trove/v1/session': { requirement: { kind: 'self', why: 'the caller’s session' }, target: 'library', build: () => req('GET', `${P}/session`) },
   'DELETE /trove/v1/session': { requirement: { kind: 'self', why: 'signs the caller out' }, target: 'library', build: () => req('DELETE', `${P}/session`) },
-  'POST /trove/v1/session': { requirement: { kind: 'public', why: 'password sign-in' }, target: 'none', build: (fx) => req('POST', `${P}/session`, { json: { userId: fx.userId, password: 'wrong-password-1', libraryId: fx.libraryId } }) },
-  'POST /trove/v1/tokens': { requirement: { kind: 'public', why: 'password sign-in' }, target: 'none', build: (fx) => req('POST', `${P}/tokens`, { json: { userId: fx.userId, password: 'wrong-password-1', libraryId: fx.libraryId } }) },
+  'POST /trove/v1/session': { requirement: { kind: 'public', why: 'password sign-in' }, target: 'none', prepare: noFailedSignIns, build: (fx) => req('POST', `${P}/session`, { json: { userId: fx.userId, password: 'wrong-password-1', libraryId: fx.libraryId } }) },
+  'POST /trove/v1/tokens': { requirement: { kind: 'public', why: 'password sign-in' }, target: 'none', prepare: noFailedSignIns, build: (fx) => req('POST', `${P}/tokens`, { json: { userId: fx.userId, password: 'wrong-password-1', libraryId: fx.libraryId } }) },
   'DELETE /trove/v1/tokens/current': { requirement: { kind: 'self', why: 'revokes the calling token' }, target: 'library', destructive: true, build: () => req('DELETE', `${P}/tokens/current`) },
 
   'GET /trove/v1/spaces': { requirement: { kind: 'self', why: 'lists the caller’s own spaces' }, target: 'library', build: () => req('GET', `${P}/spaces`) },
