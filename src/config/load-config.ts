@@ -1,8 +1,10 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 
 /** Parsed once at start-up into a frozen object; nothing else reads process.env. */
 export interface Config {
-  http: { host: string; port: number; publicUrl: string | null }
+  /** trustProxy: which peers may set X-Forwarded-For (false: none, a number: that many hops, or addresses/CIDRs). */
+  http: { host: string; port: number; publicUrl: string | null; trustProxy: false | number | string[] }
   dataDir: string
   db: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string | null; poolSize: number }
   jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
@@ -29,7 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const dataDir = path.resolve(env.TROVE_DATA_DIR || './data')
   const config: Config = {
-    http: { host: env.TROVE_HOST || '127.0.0.1', port: int('TROVE_PORT', 8080, 0, 65535), publicUrl: env.TROVE_PUBLIC_URL || null },
+    http: { host: env.TROVE_HOST || '127.0.0.1', port: int('TROVE_PORT', 8080, 0, 65535), publicUrl: env.TROVE_PUBLIC_URL || null, trustProxy: parseTrustProxy(env.TROVE_TRUST_PROXY, errors) },
     dataDir,
     db: env.TROVE_DATABASE_URL
       ? { kind: 'postgres', url: env.TROVE_DATABASE_URL, schema: env.TROVE_DATABASE_SCHEMA || null, poolSize: int('TROVE_DATABASE_POOL', 10, 1, 200) }
@@ -64,4 +66,28 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (!env.TROVE_S3_BUCKET && env.TROVE_S3_ENDPOINT) errors.push('TROVE_S3_ENDPOINT is set but TROVE_S3_BUCKET is not')
   if (errors.length) throw new Error(`Invalid configuration:\n  - ${errors.join('\n  - ')}`)
   return Object.freeze(config)
+}
+
+/**
+ * `TROVE_TRUST_PROXY`: unset, a hop count (`1` = one load balancer in front), or a comma list of proxy addresses or
+ * CIDRs. Only then is `X-Forwarded-For` believed, so the per-address sign-in limit sees clients, not the proxy.
+ */
+function parseTrustProxy(raw: string | undefined, errors: string[]): false | number | string[] {
+  if (raw === undefined || raw.trim() === '' || raw === '0') return false
+  if (/^[0-9]+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops <= 10) return hops
+  }
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean)
+  const bad = list.filter((a) => {
+    const [ip, bits, ...rest] = a.split('/')
+    const family = isIP(ip)
+    if (!family || rest.length) return true
+    return bits !== undefined && !(/^[0-9]+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  })
+  if (!list.length || bad.length) {
+    errors.push(`TROVE_TRUST_PROXY must be a hop count from 1 to 10 or a comma list of IP addresses or CIDRs (got ${JSON.stringify(raw)})`)
+    return false
+  }
+  return list
 }

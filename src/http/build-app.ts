@@ -46,8 +46,13 @@ function routingError(err: FastifyError, req: FastifyRequest, reply: FastifyRepl
   return nativeErrorHandler(err, req, reply)
 }
 
+/** A hop count trusts that many proxies nearest to the server (what proxy-addr does for a number). */
+function trustProxyOption(t: false | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t
+}
+
 export async function buildApp(c: Container, opts: { logger?: FastifyServerOptions['logger']; webRoot?: string } = {}): Promise<App> {
-  const app = Fastify({ logger: opts.logger ?? false, routerOptions: { ignoreTrailingSlash: true }, frameworkErrors: routingError }).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify({ logger: opts.logger ?? false, trustProxy: trustProxyOption(c.config.http.trustProxy), routerOptions: { ignoreTrailingSlash: true }, frameworkErrors: routingError }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorateRequest('actor', null)
 
   await app.register(swagger, {

@@ -178,6 +178,34 @@ describe('password sign-in limits', () => {
     assert.equal((await counter(`ip:${ip2}`))?.failures, 50)
   })
 
+  it('X-Forwarded-For names the client only behind a trusted proxy (TROVE_TRUST_PROXY); otherwise it cannot dodge the per-address count', async () => {
+    const balancer = freshIp()
+    const client = freshIp()
+    const spoofed = freshIp()
+    const failWith = (app: App, forwardedFor: string) =>
+      app.inject({ method: 'POST', url: `${V1}/session`, payload: { userId: 'heidi', password: WRONG }, remoteAddress: balancer, headers: { 'x-forwarded-for': forwardedFor } })
+    assert.equal((await failWith(t.app, spoofed)).statusCode, 401)
+    assert.equal((await counter(`ip:${balancer}`))?.failures, 1, 'untrusted: counted against the peer')
+    assert.equal(await counter(`ip:${spoofed}`), undefined)
+
+    const db = t.c.config.db
+    const env: Record<string, string> = { TROVE_DATA_DIR: t.dataDir, TROVE_WORKER: '0', TROVE_LOG_LEVEL: 'silent', TROVE_TRUST_PROXY: '1' }
+    if (db.kind === 'postgres') Object.assign(env, { TROVE_DATABASE_URL: db.url, ...(db.schema ? { TROVE_DATABASE_SCHEMA: db.schema } : {}) })
+    const c2 = await buildContainer(loadConfig(env), { clock: t.clock })
+    const behindProxy = await buildApp(c2)
+    await behindProxy.ready()
+    try {
+      assert.equal((await failWith(behindProxy, `${spoofed}, ${client}`)).statusCode, 401)
+      // One trusted hop: the address the balancer appended is the client; what the client wrote before it is not.
+      assert.equal((await counter(`ip:${client}`))?.failures, 1)
+      assert.equal(await counter(`ip:${spoofed}`), undefined)
+      assert.equal((await counter(`ip:${balancer}`))?.failures, 1)
+    } finally {
+      await behindProxy.close()
+      await c2.close()
+    }
+  })
+
   it('two API nodes over one database see the same counters', async () => {
     const db = t.c.config.db
     const env: Record<string, string> = { TROVE_DATA_DIR: t.dataDir, TROVE_WORKER: '0', TROVE_LOG_LEVEL: 'silent' }
