@@ -81,10 +81,11 @@ function toUpload(r: Selectable<MultipartUploadsTable>): MultipartUpload {
 
 export class MultipartUploadsRepository {
   private readonly db: Kysely<DB & MultipartTables>
-  private readonly partRows: UploadPartRows
+  /** This kind's part rows (what `PartBlobs` stores parts through). */
+  readonly partRows: UploadPartRows
   constructor(db: Db) {
     this.db = db.withTables<MultipartTables>()
-    this.partRows = new UploadPartRows(db, 'multipart_upload_parts')
+    this.partRows = new UploadPartRows(db, { uploads: 'multipart_uploads', parts: 'multipart_upload_parts' })
   }
 
   async insert(u: Omit<MultipartUpload, 'id'>): Promise<number> {
@@ -130,29 +131,6 @@ export class MultipartUploadsRepository {
       .where('state', '=', from)
       .executeTakeFirst()
     return Number(res.numUpdatedRows) === 1
-  }
-
-  /**
-   * Locks the upload's row for the rest of the transaction if it is still `open` (a guarded no-op UPDATE); false when it
-   * is not. A part stored under this lock is seen by the completion or sweep that claims the row next.
-   */
-  async lockOpen(id: number): Promise<boolean> {
-    const res = await this.db.updateTable('multipart_uploads').set((eb) => ({ state: eb.ref('state') })).where('id', '=', id).where('state', '=', 'open').executeTakeFirst()
-    return Number(res.numUpdatedRows) === 1
-  }
-
-  /** Stores a part; returns the blob of the part it replaced (to release), or null. */
-  putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
-    return this.partRows.put(uploadRowId, part)
-  }
-
-  parts(uploadRowId: number): Promise<UploadPart[]> {
-    return this.partRows.list(uploadRowId)
-  }
-
-  /** Deletes the parts of an upload; returns the blob references they held (RETURNING: released exactly once). */
-  deleteParts(uploadRowId: number): Promise<Map<string, number>> {
-    return this.partRows.deleteAll(uploadRowId)
   }
 
   async expired(now: number, limit: number): Promise<number[]> {

@@ -43,7 +43,7 @@ export interface StartMultipartUpload {
 export class MultipartUploadsService {
   private readonly partBlobs: PartBlobs
   constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; spaces: SpacesService; nodes: NodesService }) {
-    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.multipartUploads })
+    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.multipartUploads.partRows })
   }
 
   async start(actor: Actor, spaceId: string, input: StartMultipartUpload): Promise<MultipartUpload> {
@@ -90,7 +90,7 @@ export class MultipartUploadsService {
 
   async parts(actor: Actor, spaceId: string, uploadId: string): Promise<UploadPart[]> {
     const upload = await this.get(actor, spaceId, uploadId)
-    return this.deps.store.repos.multipartUploads.parts(upload.id)
+    return this.deps.store.repos.multipartUploads.partRows.parts(upload.id)
   }
 
   /** Stores one part (again, if it was sent before: the last one wins). Authorised by the caller (see the class doc). */
@@ -105,7 +105,7 @@ export class MultipartUploadsService {
     const quotaLeft = availableBytes(space)
     let declaredLeft: number | null = null
     if (upload.declaredSize !== null) {
-      const others = (await repo.parts(upload.id)).filter((p) => p.partNumber !== partNumber)
+      const others = (await repo.partRows.parts(upload.id)).filter((p) => p.partNumber !== partNumber)
       declaredLeft = Math.max(0, upload.declaredSize - others.reduce((n, p) => n + p.sizeBytes, 0))
     }
     const limit = minOf(quotaLeft, declaredLeft)
@@ -129,7 +129,7 @@ export class MultipartUploadsService {
     }
     let node: DriveNode
     try {
-      const parts = await repo.parts(upload.id)
+      const parts = await repo.partRows.parts(upload.id)
       parts.forEach((p, i) => {
         if (p.partNumber !== i + 1) throw invalid(`Part ${i + 1} has not been uploaded`, { reason: 'upload.part_missing', partNumber: i + 1 })
       })

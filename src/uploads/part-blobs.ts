@@ -2,19 +2,7 @@ import type { Repos, Store } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { BlobStore, StagedBlob } from '../blobs/blob-store.ts'
 import type { BlobGarbageCollector } from '../blobs/blob-gc.ts'
-import type { UploadPart } from './upload-parts.repository.ts'
-
-/** What PartBlobs needs from the repository of an upload kind sent in parts (both such repositories have it). */
-export interface PartsRepository {
-  /** Locks the upload row for the transaction while it is `open`; false when it is not (or is gone). */
-  lockOpen(uploadRowId: number): Promise<boolean>
-  /** Stores a part; returns the blob of the part it replaced, or null. */
-  putPart(uploadRowId: number, part: UploadPart): Promise<string | null>
-  parts(uploadRowId: number): Promise<UploadPart[]>
-  /** Deletes the parts; returns the references they held. */
-  deleteParts(uploadRowId: number): Promise<Map<string, number>>
-  delete(uploadRowId: number): Promise<boolean>
-}
+import type { UploadPart, UploadPartRows } from './upload-parts.repository.ts'
 
 /**
  * Part storage for uploads sent in numbered parts (`MultipartUploadsService`, `PartUploadsService`): each part is a blob
@@ -27,7 +15,7 @@ export interface PartsRepository {
  * assembled or released with the others) or finds the upload closed; no part row outlives its upload.
  */
 export class PartBlobs {
-  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; repo: (r: Repos) => PartsRepository }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; repo: (r: Repos) => UploadPartRows }) {}
 
   /**
    * Keeps staged bytes as part `partNumber` of an upload (replacing the part sent before, whose reference is released)
@@ -102,7 +90,7 @@ export class PartBlobs {
       const repo = this.deps.repo(r)
       const refs = new Map<string, number>()
       for (const id of uploadRowIds) {
-        await repo.delete(id)
+        await repo.deleteUpload(id)
         for (const [sha, n] of await repo.deleteParts(id)) refs.set(sha, (refs.get(sha) ?? 0) + n)
       }
       if (refs.size) await r.blobs.release(refs, now)

@@ -51,10 +51,11 @@ function toUpload(r: Selectable<PartUploadsTable>): PartUpload {
 
 export class PartUploadsRepository {
   private readonly db: Db004
-  private readonly partRows: UploadPartRows
+  /** This kind's part rows (what `PartBlobs` stores parts through). */
+  readonly partRows: UploadPartRows
   constructor(db: Db) {
     this.db = db.withTables<Tables004>()
-    this.partRows = new UploadPartRows(db, 'part_upload_parts')
+    this.partRows = new UploadPartRows(db, { uploads: 'part_uploads', parts: 'part_upload_parts' })
   }
 
   async insert(u: Omit<PartUpload, 'id' | 'state' | 'nodeId'>): Promise<number> {
@@ -108,29 +109,6 @@ export class PartUploadsRepository {
       .limit(limit)
       .execute()
     return rows.map((r) => Number(r.id))
-  }
-
-  /**
-   * Locks the upload's row for the rest of the transaction if it is still `open` (a guarded no-op UPDATE); false when it
-   * is not. A part stored under this lock is seen by the completion or sweep that claims the row next.
-   */
-  async lockOpen(id: number): Promise<boolean> {
-    const res = await this.db.updateTable('part_uploads').set((eb) => ({ state: eb.ref('state') })).where('id', '=', id).where('state', '=', 'open').executeTakeFirst()
-    return Number(res.numUpdatedRows) === 1
-  }
-
-  /** Stores a part; returns the blob of the part it replaced (to release), or null. */
-  putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
-    return this.partRows.put(uploadRowId, part)
-  }
-
-  parts(uploadRowId: number): Promise<UploadPart[]> {
-    return this.partRows.list(uploadRowId)
-  }
-
-  /** Deletes the parts of an upload; returns the blob references they held (RETURNING: released exactly once). */
-  deleteParts(uploadRowId: number): Promise<Map<string, number>> {
-    return this.partRows.deleteAll(uploadRowId)
   }
 
   async delete(id: number): Promise<boolean> {

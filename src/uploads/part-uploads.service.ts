@@ -58,7 +58,7 @@ export interface PartLink extends PartPlan {
 export class PartUploadsService {
   private readonly partBlobs: PartBlobs
   constructor(private readonly deps: { store: Store; clock: Clock; blobs: BlobStore; gc: BlobGarbageCollector; spaces: SpacesService; nodes: NodesService; signer: UrlSigner }) {
-    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.partUploads })
+    this.partBlobs = new PartBlobs({ ...deps, repo: (r) => r.partUploads.partRows })
   }
 
   async begin(actor: Actor, spaceId: string, input: BeginPartUpload): Promise<PartUpload> {

@@ -11,27 +11,47 @@ export interface UploadPart {
   uploadedAt: number
 }
 
-/** The parts tables, one per upload kind, with the same columns: `upload_row_id` is the upload's row id. */
-export type PartsTable = 'multipart_upload_parts' | 'part_upload_parts'
-type PartsTables = { multipart_upload_parts: MultipartUploadPartsTable } & Tables007
+/** The upload kinds sent in parts: their uploads table and their parts table (same columns; `upload_row_id` = upload id). */
+export type UploadKindTables = { uploads: 'multipart_uploads'; parts: 'multipart_upload_parts' } | { uploads: 'part_uploads'; parts: 'part_upload_parts' }
+/** The two columns of an uploads table this class touches (both kinds have them). */
+type UploadRowColumns = { id: number; state: string }
+type PartsTables = { multipart_upload_parts: MultipartUploadPartsTable; part_uploads: UploadRowColumns } & Tables007
 
 /**
- * The SQL of part rows, shared by the repositories of both upload kinds sent in parts (`MultipartUploadsRepository`,
- * `PartUploadsRepository`), so storing, listing and releasing parts has one implementation. Deletions return the blob
- * references they held (RETURNING), so each reference is released exactly once whoever else deletes concurrently.
+ * The SQL of part rows, shared by both upload kinds sent in parts (`MultipartUploadsRepository`,
+ * `PartUploadsRepository` each hold one as `partRows`), so storing, listing and releasing parts has one
+ * implementation; it is what `PartBlobs` works with. Deletions return the blob references they held (RETURNING), so
+ * each reference is released exactly once whoever else deletes concurrently.
  */
 export class UploadPartRows {
   private readonly db: Kysely<DB & PartsTables>
-  /** Both tables have the same row type; the builder is typed with one of them (see PartsTable). */
+  /** Both kinds have the same row types; the builder is typed with one of them (see UploadKindTables). */
   private readonly table: 'part_upload_parts'
+  private readonly uploads: 'part_uploads'
 
-  constructor(db: Db, table: PartsTable) {
+  constructor(db: Db, tables: UploadKindTables) {
     this.db = db.withTables<PartsTables>()
-    this.table = table as 'part_upload_parts'
+    this.table = tables.parts as 'part_upload_parts'
+    this.uploads = tables.uploads as 'part_uploads'
+  }
+
+  /**
+   * Locks the upload's row for the rest of the transaction if it is still `open` (a guarded no-op UPDATE); false when it
+   * is not. A part stored under this lock is seen by the completion or sweep that claims the row next.
+   */
+  async lockOpen(uploadRowId: number): Promise<boolean> {
+    const res = await this.db.updateTable(this.uploads).set((eb) => ({ state: eb.ref('state') })).where('id', '=', uploadRowId).where('state', '=', 'open').executeTakeFirst()
+    return Number(res.numUpdatedRows) === 1
+  }
+
+  /** Deletes the upload's row (its parts go with `deleteParts`); false when it was already gone. */
+  async deleteUpload(uploadRowId: number): Promise<boolean> {
+    const res = await this.db.deleteFrom(this.uploads).where('id', '=', uploadRowId).executeTakeFirst()
+    return Number(res.numDeletedRows) === 1
   }
 
   /** Stores a part; returns the blob of the part it replaced (to release), or null. */
-  async put(uploadRowId: number, part: UploadPart): Promise<string | null> {
+  async putPart(uploadRowId: number, part: UploadPart): Promise<string | null> {
     const before = await this.db
       .deleteFrom(this.table)
       .where('upload_row_id', '=', uploadRowId)
@@ -44,13 +64,13 @@ export class UploadPartRows {
   }
 
   /** The parts of an upload, by part number. */
-  async list(uploadRowId: number): Promise<UploadPart[]> {
+  async parts(uploadRowId: number): Promise<UploadPart[]> {
     const rows = await this.db.selectFrom(this.table).selectAll().where('upload_row_id', '=', uploadRowId).orderBy('part_number').execute()
     return rows.map((r) => ({ partNumber: Number(r.part_number), sizeBytes: Number(r.size_bytes), sha256: r.blob_sha256, uploadedAt: Number(r.uploaded_at) }))
   }
 
   /** Deletes the parts of an upload; returns the blob references they held (per blob, to release exactly once). */
-  async deleteAll(uploadRowId: number): Promise<Map<string, number>> {
+  async deleteParts(uploadRowId: number): Promise<Map<string, number>> {
     const rows = await this.db.deleteFrom(this.table).where('upload_row_id', '=', uploadRowId).returning('blob_sha256').execute()
     const refs = new Map<string, number>()
     for (const r of rows) refs.set(r.blob_sha256, (refs.get(r.blob_sha256) ?? 0) + 1)
