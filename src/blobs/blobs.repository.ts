@@ -16,20 +16,18 @@ export class BlobsRepository {
   }
 
   /**
-   * Releases references (counts per blob, from rows just deleted). One UPDATE per 500 blobs with a portable CASE, so a
-   * purge batch costs a few statements whatever its size. Blobs that reach zero are queued for byte deletion.
+   * Releases references (counts per blob, from rows just deleted). One UPDATE … FROM (VALUES …) per 500 blobs (the same
+   * SQL on both engines; a 500-branch CASE cost PostgreSQL 4× more per call), so a purge batch costs a few statements
+   * whatever its size. Blobs that reach zero are queued for byte deletion.
    */
   async release(refs: Map<string, number>, now: number): Promise<void> {
     const entries = [...refs]
     for (let i = 0; i < entries.length; i += 500) {
       const chunk = entries.slice(i, i + 500)
       const shas = chunk.map(([sha]) => sha)
-      const cases = sql.join(chunk.map(([sha, n]) => sql`when ${sha} then ${n}`), sql` `)
-      await this.db
-        .updateTable('blobs')
-        .set({ ref_count: sql<number>`ref_count - (case sha256 ${cases} else 0 end)` })
-        .where('sha256', 'in', shas)
-        .execute()
+      // VALUES columns are named column1, column2 by both SQLite and PostgreSQL.
+      const counts = sql.join(chunk.map(([sha, n]) => sql`(${sha}, cast(${n} as integer))`))
+      await sql`update blobs set ref_count = blobs.ref_count - v.column2 from (values ${counts}) as v where blobs.sha256 = v.column1`.execute(this.db)
       await this.db
         .insertInto('blob_gc')
         .columns(['sha256', 'queued_at'])
