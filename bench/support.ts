@@ -345,7 +345,9 @@ export async function withDataDir<T>(ctx: BenchContext, label: string, fn: (data
   try {
     return await fn(dir)
   } finally {
-    await fsp.rm(dir, { recursive: true, force: true })
+    // A child server that is still exiting may write into the directory: retry the removal (ENOTEMPTY), and never let
+    // a failed clean-up hide the benchmark's own error.
+    await fsp.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch((e) => ctx.log(`could not remove ${dir}: ${(e as Error).message}`))
     liveDirs.delete(dir)
     const schema = liveSchemas.get(dir)
     if (schema) {
