@@ -44,6 +44,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { cpuModel } from './support.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const TROVE = path.join(ROOT, 'bin', 'trove')
@@ -154,19 +155,6 @@ function postgresPids(): number[] {
     if (s?.comm === 'postgres') pids.push(Number(e))
   }
   return pids
-}
-
-function cpuModel(): string {
-  try {
-    const line = fs
-      .readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'))
-    if (line) return line.split(':').slice(1).join(':').trim()
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown'
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
