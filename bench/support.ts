@@ -29,6 +29,8 @@ import { buildContainer, type Container } from '../src/app/container.ts'
 import { buildApp } from '../src/http/build-app.ts'
 import { loadConfig } from '../src/config/load-config.ts'
 import type { Actor } from '../src/access/grants.ts'
+import type { DriveNode } from '../src/nodes/node.ts'
+import type { RecycleEntry } from '../src/trash/recycle-entry.ts'
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const DAY_MS = 86_400_000
@@ -843,41 +845,13 @@ export interface SpaceRow {
   retentionDays: number
 }
 
-interface NodeInsert {
-  spaceId: number
-  parentId: number | null
-  name: string
-  kind: 'file' | 'folder'
-  state: 'live' | 'trashed'
-  sizeBytes: number
-  itemCount: number
-  contentType: string | null
-  blobSha256: string | null
-  recycleEntryId: number | null
-  createdBy: string | null
-  createdAt: number
-  modifiedAt: number
-}
+/** A node as the populator writes it: the core's own shape, live or in the bin (never purging). */
+type NodeInsert = Omit<DriveNode, 'id' | 'state'> & { state: 'live' | 'trashed' }
 
-interface NodeRow extends NodeInsert {
-  id: number
-}
+type NodeRow = NodeInsert & { id: number }
 
-export interface EntryInsert {
-  id: number
-  spaceId: number
-  rootNodeId: number
-  name: string
-  kind: 'file' | 'folder'
-  sizeBytes: number
-  itemCount: number
-  originalParentId: number
-  originalPath: string
-  modifiedAt: number
-  removedAt: number
-  removedBy: string
-  expiresAt: number
-}
+/** A bin entry as the populator writes it: always `trashed`, unheld, with no purge task. */
+export type EntryInsert = Omit<RecycleEntry, 'state' | 'held' | 'purgeTaskId'>
 
 /** Closure rows of a node: [ancestorId, depth] including [self, 0]. */
 export type Ancestry = [number, number][]
