@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useState } from 'preact/hooks'
 import { errorMessage } from '../api/http.ts'
-import { isImage, listChildren } from '../api/nodes.ts'
-import type { DriveNode } from '../api/types.ts'
+import { isImage } from '../api/nodes.ts'
+import { useFolderBrowser } from '../lib/folder-browser.ts'
+import { PickerTrail } from './PickerTrail.tsx'
 import { plural } from '../lib/format.ts'
 import { Dialog } from './Dialog.tsx'
 import { ErrorText } from './ErrorText.tsx'
@@ -10,28 +11,10 @@ import { Icon } from './Icon.tsx'
 
 /** Browse folders and tick images to add to an album. The files stay where they are. */
 export function AddFromFiles(props: { spaceId: string; albumName: string; onAdd: (nodeIds: string[]) => Promise<void>; onClose: () => void }) {
-  const [trail, setTrail] = useState<{ id: string; name: string }[]>([{ id: 'root', name: 'My files' }])
-  const [nodes, setNodes] = useState<DriveNode[]>([])
-  const [cursor, setCursor] = useState<string | null>(null)
+  const browser = useFolderBrowser(props.spaceId, (n) => n.kind === 'folder' || isImage(n))
+  const { here, setError } = browser
   const [picked, setPicked] = useState<Set<string>>(new Set())
-  const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  const here = trail[trail.length - 1]
-
-  const load = async (more: boolean) => {
-    try {
-      const page = await listChildren(props.spaceId, here.id, { sort: 'name', limit: 200, cursor: more ? cursor : null })
-      const useful = page.items.filter((n) => n.kind === 'folder' || isImage(n))
-      setNodes((prev) => (more ? [...prev, ...useful] : useful))
-      setCursor(page.nextCursor)
-      setError(null)
-    } catch (e) {
-      setError(errorMessage(e))
-    }
-  }
-  useEffect(() => {
-    void load(false)
-  }, [here.id])
 
   const add = async () => {
     setBusy(true)
@@ -48,26 +31,12 @@ export function AddFromFiles(props: { spaceId: string; albumName: string; onAdd:
 
   return (
     <Dialog title={`Add photos to “${props.albumName}”`} onClose={props.onClose} wide>
-      <nav aria-label="Folder path" class="crumbs">
-        <ol>
-          {trail.map((t, i) => (
-            <li key={t.id}>
-              {i === trail.length - 1 ? (
-                <span aria-current="location">{t.name}</span>
-              ) : (
-                <button type="button" class="link" onClick={() => setTrail(trail.slice(0, i + 1))}>
-                  {t.name}
-                </button>
-              )}
-            </li>
-          ))}
-        </ol>
-      </nav>
+      <PickerTrail trail={browser.trail} onBack={browser.backTo} />
       <ul class="grid small-grid" aria-label={`Images and folders in ${here.name}`}>
-        {nodes.map((n) =>
+        {browser.items.map((n) =>
           n.kind === 'folder' ? (
             <li key={n.id} class="card-tile">
-              <button type="button" class="tile-button" onClick={() => setTrail([...trail, { id: n.id, name: n.name }])}>
+              <button type="button" class="tile-button" onClick={() => browser.enter(n)}>
                 <span class="thumb placeholder" aria-hidden="true">
                   <Icon name="folder" size={40} />
                 </span>
@@ -95,13 +64,13 @@ export function AddFromFiles(props: { spaceId: string; albumName: string; onAdd:
           ),
         )}
       </ul>
-      {!nodes.length && <p class="muted">No images or folders here.</p>}
-      {cursor && (
-        <button type="button" class="small" onClick={() => load(true)}>
+      {!browser.items.length && <p class="muted">No images or folders here.</p>}
+      {browser.hasMore && (
+        <button type="button" class="small" onClick={browser.loadMore}>
           More
         </button>
       )}
-      <ErrorText error={error} />
+      <ErrorText error={browser.error} />
       <div class="dialog-actions">
         <button type="button" onClick={props.onClose}>
           Cancel
