@@ -64,6 +64,23 @@ export class NodesRepository {
     return row && toNode(row)
   }
 
+  /**
+   * A visible node with the names of its path from the root, in one query: its ancestor chain (itself included) is
+   * what both need, and it is visible exactly when every node of that chain is live.
+   */
+  async findVisibleWithPath(spaceId: number, id: number): Promise<{ node: DriveNode; pathNames: string[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('node_ancestors as c')
+      .innerJoin('nodes as a', 'a.id', 'c.ancestor_id')
+      .selectAll('a')
+      .where('c.node_id', '=', id)
+      .orderBy('c.depth', 'desc')
+      .execute()
+    const self = rows.at(-1)
+    if (!self || Number(self.id) !== id || Number(self.space_id) !== spaceId || rows.some((r) => r.state !== 'live')) return undefined
+    return { node: toNode(self), pathNames: rows.filter((r) => r.parent_id !== null).map((r) => r.name) }
+  }
+
   /** Any node of the space whatever its state (restore and purge work on trashed subtrees). */
   async find(spaceId: number, id: number): Promise<DriveNode | undefined> {
     const row = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
@@ -122,18 +139,46 @@ export class NodesRepository {
   /** Adds to the maintained size and count of `folderId` and every folder above it: O(depth). */
   async adjustAncestors(folderId: number, bytes: number, items: number, touchedAt?: number): Promise<void> {
     if (bytes === 0 && items === 0 && touchedAt === undefined) return
+    if (bytes === 0 && items === 0) {
+      await this.db.updateTable('nodes').set({ modified_at: touchedAt! }).where('id', '=', folderId).execute()
+      return
+    }
+    // One statement for the counters of the chain and the folder's own modification time (a round trip each on PostgreSQL).
     await this.db
       .updateTable('nodes')
-      .set((eb) => ({ size_bytes: eb('size_bytes', '+', bytes), item_count: eb('item_count', '+', items) }))
+      .set((eb) => ({
+        size_bytes: eb('size_bytes', '+', bytes),
+        item_count: eb('item_count', '+', items),
+        ...(touchedAt === undefined ? {} : { modified_at: sql<number>`case when id = ${folderId} then ${touchedAt} else modified_at end` }),
+      }))
       .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', folderId))
       .execute()
-    if (touchedAt !== undefined) await this.db.updateTable('nodes').set({ modified_at: touchedAt }).where('id', '=', folderId).execute()
   }
 
-  /** Guarded state change: returns false when the node was not in the expected state (someone else won). */
-  async transition(id: number, from: DriveNode['state'], to: DriveNode['state'], entryId: number | null): Promise<boolean> {
-    const res = await this.db.updateTable('nodes').set({ state: to, recycle_entry_id: entryId }).where('id', '=', id).where('state', '=', from).executeTakeFirst()
-    return Number(res.numUpdatedRows) === 1
+  /**
+   * Trashes or restores a subtree's root in one statement (a round trip counts on PostgreSQL): the root's guarded state
+   * change, and the counters of every folder above it plus its parent's modification time. `bytes`/`items` are what the
+   * folders above gain (negative when the subtree leaves). All or nothing: if the root is not in `from` state (someone
+   * else won), no row changes and the answer is false.
+   */
+  async changeRootState(c: { id: number; parentId: number; from: DriveNode['state']; to: DriveNode['state']; entryId: number | null; bytes: number; items: number; now: number }): Promise<boolean> {
+    const isRoot = sql<SqlBool>`id = ${c.id}`
+    const rows = await this.db
+      .updateTable('nodes')
+      .set({
+        state: sql`case when ${isRoot} then ${c.to} else state end`,
+        recycle_entry_id: sql`case when ${isRoot} then ${c.entryId} else recycle_entry_id end`,
+        size_bytes: sql`case when ${isRoot} then size_bytes else size_bytes + ${c.bytes} end`,
+        item_count: sql`case when ${isRoot} then item_count else item_count + ${c.items} end`,
+        modified_at: sql`case when id = ${c.parentId} then ${c.now} else modified_at end`,
+      })
+      .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', c.id))
+      .where((eb) => eb.exists(eb.selectFrom('nodes as g').select(sql`1`.as('one')).where('g.id', '=', c.id).where('g.state', '=', c.from)))
+      // The root's own guard again, on the row being written (what a concurrent writer's commit is re-checked against).
+      .where((eb) => eb.or([eb('id', '<>', c.id), eb('state', '=', c.from)]))
+      .returning('id')
+      .execute()
+    return rows.some((r) => Number(r.id) === c.id)
   }
 
   async rename(id: number, name: string, now: number): Promise<void> {

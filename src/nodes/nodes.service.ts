@@ -60,6 +60,14 @@ export class NodesService {
     return node
   }
 
+  /** visibleNode with the names of its path (for a recycle entry's original path), in one round trip. */
+  async visibleNodeWithPath(space: Space, nodeId: string | number, r: Repos = this.deps.store.repos): Promise<{ node: DriveNode; pathNames: string[] }> {
+    const id = nodeId === 'root' ? space.rootNodeId : parseDecimalId(nodeId)
+    const found = id === null ? undefined : await r.nodes.findVisibleWithPath(Number(space.id), id)
+    if (!found) throw new DomainError('node.not_found', `Node ${nodeId} does not exist in space ${space.id}`, { id: String(nodeId) })
+    return found
+  }
+
   async visibleFolder(space: Space, nodeId: string | number, r: Repos = this.deps.store.repos): Promise<DriveNode> {
     const node = await this.visibleNode(space, nodeId, r)
     if (node.kind !== 'folder') throw new DomainError('node.not_a_folder', `Node ${nodeId} is a file, not a folder`, { id: String(nodeId) })

@@ -71,6 +71,17 @@ export class SpacesRepository {
     await this.db.selectFrom('spaces').select('id').where('id', 'in', [...new Set(spaceIds)].sort((a, b) => a - b)).orderBy('id').forUpdate().execute()
   }
 
+  /**
+   * The space's row for a write transaction: locked on an engine with concurrent writers (SQLite's transaction already
+   * holds the one write lock). One round trip where lockForWrite + find took two.
+   */
+  async findForWrite(spaceId: number): Promise<Space | undefined> {
+    let q = this.db.selectFrom('spaces').selectAll().where('id', '=', spaceId)
+    if (this.kit.capabilities.concurrentWriters) q = q.forUpdate()
+    const row = await q.executeTakeFirst()
+    return row && toSpace(row)
+  }
+
   async insert(s: NewSpace): Promise<number> {
     const row = await this.db
       .insertInto('spaces')

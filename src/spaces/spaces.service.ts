@@ -7,6 +7,8 @@ import type { Actor } from '../access/grants.ts'
 import type { Space, SpaceSettingsPatch } from './spaces.repository.ts'
 import { DAY_MS } from '../shared/clock.ts'
 
+type Permission = Parameters<typeof authorize>[2]
+
 export const DEFAULT_RETENTION_DAYS = 30
 export const MAX_RETENTION_DAYS = 3650
 
@@ -32,9 +34,18 @@ export class SpacesService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   /** Loads a space the actor may use for `permission`; a space of another library is reported as missing. */
-  async load(actor: Actor, spaceId: string | number, permission: Parameters<typeof authorize>[2] = 'read', repos: Repos = this.deps.store.repos): Promise<Space> {
+  async load(actor: Actor, spaceId: string | number, permission: Permission = 'read', repos: Repos = this.deps.store.repos): Promise<Space> {
+    return this.authorized(actor, spaceId, permission, (id) => repos.spaces.find(id))
+  }
+
+  /** load inside a write transaction: the row comes locked and fresh (counters included) in the same round trip. */
+  async loadForWrite(r: Repos, actor: Actor, spaceId: string | number, permission: Permission = 'read'): Promise<Space> {
+    return this.authorized(actor, spaceId, permission, (id) => r.spaces.findForWrite(id))
+  }
+
+  private async authorized(actor: Actor, spaceId: string | number, permission: Permission, find: (id: number) => Promise<Space | undefined>): Promise<Space> {
     const id = parseDecimalId(spaceId)
-    const space = id === null ? undefined : await repos.spaces.find(id)
+    const space = id === null ? undefined : await find(id)
     if (!space) throw new DomainError('space.not_found', `Space ${spaceId} does not exist`, { id: String(spaceId) })
     authorize(actor, space, permission)
     return space

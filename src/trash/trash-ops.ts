@@ -17,11 +17,14 @@ export interface TrashResult {
  * Takes a visible node out of the tree inside the caller's transaction. Touches only the root, its ancestors'
  * counters (O(depth)) and the space counters: never the descendants. The bytes stay charged to the space until purged.
  */
-export async function trashNode(r: Repos, ctx: { space: Space; node: DriveNode; userId: string; now: number; permanent: boolean }): Promise<TrashResult> {
+export async function trashNode(
+  r: Repos,
+  ctx: { space: Space; node: DriveNode; userId: string; now: number; permanent: boolean; /** when the caller already has them */ pathNames?: string[] },
+): Promise<TrashResult> {
   const { space, node, now } = ctx
   if (node.parentId === null) throw new DomainError('node.root_immutable', 'The root folder of a space cannot be deleted')
   const purgeNow = ctx.permanent || !space.recycleBinEnabled
-  const names = await r.nodes.pathNames(node.id)
+  const names = ctx.pathNames ?? (await r.nodes.pathNames(node.id))
   let purgeTaskId: number | null = null
   if (purgeNow) {
     purgeTaskId = await r.tasks.insert({ libraryId: space.libraryId, spaceId: Number(space.id), kind: PURGE_TASK_KIND, total: 1, createdBy: ctx.userId, now })
@@ -46,10 +49,8 @@ export async function trashNode(r: Repos, ctx: { space: Space; node: DriveNode; 
   const entryId = await r.trash.insert(entryFields)
   // The root is `trashed` whatever the entry's state: the entry alone says whether it is being purged, so a cancelled
   // purge only has to flip the entry back.
-  if (!(await r.nodes.transition(node.id, 'live', 'trashed', entryId))) {
-    throw new DomainError('node.not_found', `Node ${node.id} was removed by another request`, { id: String(node.id) })
-  }
-  await r.nodes.adjustAncestors(node.parentId, -node.sizeBytes, -(node.itemCount + 1), now)
+  const moved = await r.nodes.changeRootState({ id: node.id, parentId: node.parentId, from: 'live', to: 'trashed', entryId, bytes: -node.sizeBytes, items: -(node.itemCount + 1), now })
+  if (!moved) throw new DomainError('node.not_found', `Node ${node.id} was removed by another request`, { id: String(node.id) })
   await r.spaces.adjust(Number(space.id), { liveBytes: -node.sizeBytes, trashBytes: node.sizeBytes, trashEntries: purgeNow ? 0 : 1 })
   await r.audit.record({
     libraryId: space.libraryId,

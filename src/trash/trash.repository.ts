@@ -84,10 +84,10 @@ export class TrashRepository {
     return row && toEntry(row)
   }
 
-  /** The restore side of the race with purge: only a `trashed` entry can be taken. Returns false if it was not. */
-  async takeForRestore(spaceId: number, id: number): Promise<boolean> {
-    const res = await this.db.deleteFrom('recycle_entries').where('id', '=', id).where('space_id', '=', spaceId).where('state', '=', 'trashed').executeTakeFirst()
-    return Number(res.numDeletedRows) === 1
+  /** The restore side of the race with purge: only a `trashed` entry can be taken. Returns the entry taken, if any. */
+  async takeForRestore(spaceId: number, id: number): Promise<RecycleEntry | undefined> {
+    const row = await this.db.deleteFrom('recycle_entries').where('id', '=', id).where('space_id', '=', spaceId).where('state', '=', 'trashed').returningAll().executeTakeFirst()
+    return row && toEntry(row)
   }
 
   /** The purge side of the race: flips listed `trashed`, unheld entries to `purging` under a task. Returns the ids flipped. */

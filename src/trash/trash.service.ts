@@ -85,15 +85,14 @@ export class TrashService {
 
   /** Moves a node to the bin (or purges it: `permanent`, or a space whose bin is disabled). O(1) in descendants. */
   async moveToTrash(actor: Actor, spaceId: string, nodeId: string, opts: { permanent?: boolean } = {}): Promise<{ entry: TrashListItem; purgeTaskId: number | null }> {
-    const space = await this.deps.spaces.load(actor, spaceId)
     const now = this.deps.clock.now()
+    // Every round trip counts on PostgreSQL: the locked space row, then the node with its path, then the writes.
     const result = await this.deps.store.transaction(async (r) => {
-      await r.spaces.lockForWrite([Number(space.id)])
-      const node = await this.deps.nodes.visibleNode(space, nodeId, r)
+      const space = await this.deps.spaces.loadForWrite(r, actor, spaceId)
+      const { node, pathNames } = await this.deps.nodes.visibleNodeWithPath(space, nodeId, r)
       const permanent = !!opts.permanent || !space.recycleBinEnabled
       authorize(actor, space, grantFor(node, permanent))
-      const fresh = (await r.spaces.find(Number(space.id)))!
-      return trashNode(r, { space: fresh, node, userId: actor.userId, now, permanent: !!opts.permanent })
+      return trashNode(r, { space, node, pathNames, userId: actor.userId, now, permanent: !!opts.permanent })
     })
     if (result.purgeTaskId) this.deps.tasks.wake()
     return { entry: this.present(result.entry), purgeTaskId: result.purgeTaskId }
@@ -140,19 +139,20 @@ export class TrashService {
    * outcome; a dry run performs the same steps in a transaction that is rolled back.
    */
   async restore(actor: Actor, spaceId: string, entryIds: string[], opts: RestoreOptions = {}): Promise<RestoreOutcome[]> {
-    const space = await this.deps.spaces.load(actor, spaceId, 'restore_recycled')
     const onConflict = opts.onConflict ?? 'rename'
     const onMissingParent = opts.onMissingParent ?? 'recreate'
-    if (!['rename', 'overwrite', 'fail'].includes(onConflict)) throw invalid('onConflict must be rename, overwrite or fail')
-    if (!['recreate', 'root', 'fail'].includes(onMissingParent)) throw invalid('onMissingParent must be recreate, root or fail')
-    if (!entryIds.length) throw invalid('Name at least one entry to restore')
-    if (entryIds.length > MAX_BATCH) throw new DomainError('trash.too_many', `At most ${MAX_BATCH} entries per request`)
     return this.deps.store.batch(
       async (r, attempt) => {
-        await r.spaces.lockForWrite([Number(space.id)])
+        const space = await this.deps.spaces.loadForWrite(r, actor, spaceId, 'restore_recycled')
+        if (!['rename', 'overwrite', 'fail'].includes(onConflict)) throw invalid('onConflict must be rename, overwrite or fail')
+        if (!['recreate', 'root', 'fail'].includes(onMissingParent)) throw invalid('onMissingParent must be recreate, root or fail')
+        if (!entryIds.length) throw invalid('Name at least one entry to restore')
+        if (entryIds.length > MAX_BATCH) throw new DomainError('trash.too_many', `At most ${MAX_BATCH} entries per request`)
         const outcomes: RestoreOutcome[] = []
-        for (const entryId of entryIds) {
-          const res = await attempt(() => this.restoreOne(r, actor, space, entryId, onConflict, onMissingParent))
+        for (const [i, entryId] of entryIds.entries()) {
+          // The locked row is fresh for the first entry; each restore moves the counters the next quota check reads.
+          const current = i === 0 ? space : (await r.spaces.find(Number(space.id)))!
+          const res = await attempt(() => this.restoreOne(r, actor, current, entryId, onConflict, onMissingParent))
           if (res.ok) outcomes.push(opts.dryRun ? withoutUnbornIds(res.value) : res.value)
           else if (isDomainError(res.error)) outcomes.push({ entryId, status: 'failed', error: { code: res.error.code, message: res.error.message } })
           // A concurrent request took the name between our check and our write: this entry fails, the others go on.
@@ -161,31 +161,37 @@ export class TrashService {
         }
         return outcomes
       },
-      { rollback: !!opts.dryRun },
+      { rollback: !!opts.dryRun, savepoints: entryIds.length > 1 },
     )
   }
 
+  /** `space` is the locked row, fresh: its counters are what the quota check needs. */
   private async restoreOne(r: Repos, actor: Actor, space: Space, entryId: string, onConflict: ConflictPolicy, onMissingParent: MissingParentPolicy): Promise<RestoreOutcome> {
     const now = this.deps.clock.now()
     const spaceNum = Number(space.id)
-    const entry = await this.visibleEntry(space, entryId, r, true)
-    const fresh = (await r.spaces.find(spaceNum))!
-    if (fresh.quotaBytes !== null && fresh.liveBytes + fresh.trashBytes > fresh.quotaBytes) {
-      throw new DomainError('quota.exceeded', 'The space is over its quota; free space before restoring', { quotaBytes: fresh.quotaBytes, usedBytes: fresh.liveBytes + fresh.trashBytes })
-    }
     // The guarded take is the first write: of a restore and a purge racing for this entry, exactly one wins.
-    if (!(await r.trash.takeForRestore(spaceNum, entry.id))) throw await this.lostRace(r, space, entry.id)
-    const node = (await r.nodes.find(spaceNum, entry.rootNodeId))!
-    const original = await r.nodes.findVisible(spaceNum, entry.originalParentId)
+    const id = parseDecimalId(entryId)
+    const entry = id === null ? undefined : await r.trash.takeForRestore(spaceNum, id)
+    if (!entry) throw id === null ? new DomainError('trash.entry_not_found', `Entry ${entryId} is not in the recycle bin`, { id: entryId }) : await this.lostRace(r, space, id)
+    if (space.quotaBytes !== null && space.liveBytes + space.trashBytes > space.quotaBytes) {
+      throw new DomainError('quota.exceeded', 'The space is over its quota; free space before restoring', { quotaBytes: space.quotaBytes, usedBytes: space.liveBytes + space.trashBytes })
+    }
+    // The entry is a snapshot of its root as trashed, and a trashed root never changes: no need to read the node.
+    const node = { id: entry.rootNodeId, name: entry.name, kind: entry.kind, parentId: entry.originalParentId, modifiedAt: entry.modifiedAt }
+    const original = await r.nodes.findVisibleWithPath(spaceNum, entry.originalParentId)
     let target: DriveNode
+    // The names of the target's path when known without another query (the restored path is reported and audited).
+    let targetNames: string[] | null = null
     let parentRecreated = false
     let restoredToRoot = false
-    if (original && original.kind === 'folder') {
-      target = original
+    if (original && original.node.kind === 'folder') {
+      target = original.node
+      targetNames = original.pathNames
     } else if (onMissingParent === 'fail') {
       throw new DomainError('trash.parent_missing', `The original folder of ${entry.originalPath} no longer exists`, { originalPath: entry.originalPath })
     } else if (onMissingParent === 'root') {
       target = (await r.nodes.find(spaceNum, space.rootNodeId))!
+      targetNames = []
       restoredToRoot = true
     } else {
       target = await this.recreateFolders(r, space, parentPathOf(entry.originalPath), actor.userId, now)
@@ -199,12 +205,11 @@ export class TrashService {
     // Name and place first, state last: the node joins the live siblings only once its name is free there.
     if (target.id !== node.parentId) await r.nodes.reparent(node.id, target.id, plan.name)
     else if (plan.name !== node.name) await r.nodes.rename(node.id, plan.name, node.modifiedAt)
-    if (!(await r.nodes.transition(node.id, 'trashed', 'live', null))) {
+    if (!(await r.nodes.changeRootState({ id: node.id, parentId: target.id, from: 'trashed', to: 'live', entryId: null, bytes: entry.sizeBytes, items: entry.itemCount, now }))) {
       throw new DomainError('trash.entry_not_found', `Entry ${entry.id} no longer holds a restorable item`, { id: String(entry.id) })
     }
-    await r.nodes.adjustAncestors(target.id, entry.sizeBytes, entry.itemCount, now)
     await r.spaces.adjust(spaceNum, { liveBytes: entry.sizeBytes, trashBytes: -entry.sizeBytes, trashEntries: -1 })
-    const path = '/' + (await r.nodes.pathNames(node.id)).join('/')
+    const path = '/' + (targetNames ? [...targetNames, plan.name] : await r.nodes.pathNames(node.id)).join('/')
     await r.audit.record({
       libraryId: space.libraryId,
       spaceId: spaceNum,
@@ -253,13 +258,12 @@ export class TrashService {
    * Entries that cannot be taken (held, already purging, unknown) are reported, not silently dropped.
    */
   async deleteEntries(actor: Actor, spaceId: string, entryIds: string[]): Promise<PurgeRequest> {
-    const space = await this.deps.spaces.load(actor, spaceId, 'delete_recycled')
-    if (!entryIds.length) throw invalid('Name at least one entry to delete')
-    if (entryIds.length > MAX_BATCH) throw new DomainError('trash.too_many', `At most ${MAX_BATCH} entries per request`)
-    const spaceNum = Number(space.id)
     const now = this.deps.clock.now()
     const result = await this.deps.store.transaction(async (r) => {
-      await r.spaces.lockForWrite([spaceNum])
+      const space = await this.deps.spaces.loadForWrite(r, actor, spaceId, 'delete_recycled')
+      if (!entryIds.length) throw invalid('Name at least one entry to delete')
+      if (entryIds.length > MAX_BATCH) throw new DomainError('trash.too_many', `At most ${MAX_BATCH} entries per request`)
+      const spaceNum = Number(space.id)
       const ids = [...new Set(entryIds.map((id) => parseDecimalId(id)).filter((id): id is number => id !== null))]
       if (space.hold) {
         return { taskId: null, accepted: [], rejected: entryIds.map((entryId) => ({ entryId, code: 'trash.entry_held', message: 'The recycle bin of this space is on hold' })) }
@@ -297,12 +301,11 @@ export class TrashService {
 
   /** Empties the bin: every unheld entry disappears at once; a durable task frees them. An empty bin gives a finished task. */
   async emptyTrash(actor: Actor, spaceId: string): Promise<{ taskId: number; entries: number }> {
-    const space = await this.deps.spaces.load(actor, spaceId, 'delete_recycled')
-    if (space.hold) throw new DomainError('trash.entry_held', 'The recycle bin of this space is on hold; release it before emptying')
-    const spaceNum = Number(space.id)
     const now = this.deps.clock.now()
     const result = await this.deps.store.transaction(async (r) => {
-      await r.spaces.lockForWrite([spaceNum])
+      const space = await this.deps.spaces.loadForWrite(r, actor, spaceId, 'delete_recycled')
+      if (space.hold) throw new DomainError('trash.entry_held', 'The recycle bin of this space is on hold; release it before emptying')
+      const spaceNum = Number(space.id)
       const taskId = (await r.tasks.insert({ libraryId: space.libraryId, spaceId: spaceNum, kind: PURGE_TASK_KIND, payload: { reason: 'empty' }, createdBy: actor.userId, now }))!
       const n = await r.trash.markAllPurging(spaceNum, taskId)
       await r.tasks.setTotal(taskId, n)
@@ -343,12 +346,12 @@ export class TrashService {
     return id
   }
 
-  private async visibleEntry(space: Space, entryId: string, r: Repos = this.deps.store.repos, forRestore = false): Promise<RecycleEntry> {
+  private async visibleEntry(space: Space, entryId: string): Promise<RecycleEntry> {
     const id = parseDecimalId(entryId)
-    const entry = id === null ? undefined : await r.trash.find(Number(space.id), id)
+    const entry = id === null ? undefined : await this.deps.store.repos.trash.find(Number(space.id), id)
     if (!entry) throw new DomainError('trash.entry_not_found', `Entry ${entryId} is not in the recycle bin`, { id: entryId })
     if (entry.state === 'purging') {
-      throw new DomainError('trash.entry_purging', `Entry ${entryId} is being permanently deleted${forRestore ? ' and can no longer be restored' : ''}`, { id: entryId })
+      throw new DomainError('trash.entry_purging', `Entry ${entryId} is being permanently deleted`, { id: entryId })
     }
     return entry
   }
