@@ -9,6 +9,7 @@ import * as m005 from './migrations/005-smh.ts'
 import * as m006 from './migrations/006-sessions.ts'
 import * as m007 from './migrations/007-part-blobs.ts'
 import * as m008 from './migrations/008-sign-in-throttle.ts'
+import * as m009 from './migrations/009-bin-partial-indexes.ts'
 
 export type Db = Kysely<DB>
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, { up: (db: Kysely<any>, kit: DialectKit) => Pro
   '006-sessions': m006,
   '007-part-blobs': m007,
   '008-sign-in-throttle': m008,
+  '009-bin-partial-indexes': m009,
 }
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!
 

@@ -16,6 +16,12 @@ export const TRASH_SORT_COLUMNS = {
   removedBy: 'removed_by',
 } as const
 
+/**
+ * "In the bin": the predicate of the bin's partial sort indexes (migration 009), as a literal, because SQLite only uses
+ * a partial index when the query's condition matches its predicate as written (a bound parameter does not).
+ */
+const IN_BIN = sql<SqlBool>`state = 'trashed'`
+
 function toEntry(r: Selectable<RecycleEntriesTable>): RecycleEntry {
   return {
     id: Number(r.id),
@@ -111,7 +117,7 @@ export class TrashRepository {
       .updateTable('recycle_entries')
       .set({ state: 'purging', purge_task_id: taskId })
       .where('space_id', '=', spaceId)
-      .where('state', '=', 'trashed')
+      .where(IN_BIN)
       .where('held', '=', 0)
       .executeTakeFirst()
     return Number(res.numUpdatedRows)
@@ -123,7 +129,7 @@ export class TrashRepository {
       .selectFrom('recycle_entries as e')
       .innerJoin('spaces as s', 's.id', 'e.space_id')
       .select(['e.id', 'e.space_id'])
-      .where('e.state', '=', 'trashed')
+      .where(sql<SqlBool>`e.state = 'trashed'`)
       .where('e.held', '=', 0)
       .where('s.hold', '=', 0)
       .where('e.expires_at', '<=', now)
@@ -192,13 +198,13 @@ export class TrashRepository {
       .updateTable('recycle_entries')
       .set({ expires_at: sql<number>`removed_at + ${retentionMs}` })
       .where('space_id', '=', spaceId)
-      .where('state', '=', 'trashed')
+      .where(IN_BIN)
       .where(sql<SqlBool>`expires_at < removed_at + ${retentionMs}`)
       .execute()
   }
 
   private filtered(spaceId: number, f: TrashFilter) {
-    let q = this.db.selectFrom('recycle_entries').where('space_id', '=', spaceId).where('state', '=', 'trashed')
+    let q = this.db.selectFrom('recycle_entries').where('space_id', '=', spaceId).where(IN_BIN)
     if (f.nameContains) {
       const pattern = '%' + f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'
       q = q.where(sql<SqlBool>`lower(name) like ${pattern} escape '\\'`)
