@@ -17,8 +17,9 @@ export const TRASH_SORT_COLUMNS = {
 } as const
 
 /**
- * "In the bin": the predicate of the bin's partial sort indexes (migration 009), as a literal, because SQLite only uses
- * a partial index when the query's condition matches its predicate as written (a bound parameter does not).
+ * "In the bin": the predicate of the bin's partial sort indexes (migration 009), written as a literal so that it matches
+ * the index predicate when the statement is prepared (SQLite matches a bound parameter only by re-preparing with its
+ * value, which needs a STAT4 build; PostgreSQL only in a custom plan).
  */
 const IN_BIN = sql<SqlBool>`state = 'trashed'`
 
