@@ -1,4 +1,6 @@
+import type { Expression, QueryCreator } from 'kysely'
 import type { Db } from '../db/database.ts'
+import type { DB } from '../db/schema.ts'
 
 export type AuditAction = 'trash' | 'restore' | 'delete' | 'empty' | 'purge' | 'retention-purge' | 'hold' | 'release'
 
@@ -15,25 +17,27 @@ export interface AuditEvent {
   at: number
 }
 
+/** The insert of one event, to run alone or inside a larger statement (`entryId` may be another part's result). */
+export function insertAuditEvent(qc: QueryCreator<DB>, e: Omit<AuditEvent, 'id' | 'entryId'> & { entryId: number | null | Expression<number> }) {
+  return qc.insertInto('audit_events').values({
+    library_id: e.libraryId,
+    space_id: e.spaceId,
+    actor: e.actor,
+    action: e.action,
+    entry_id: e.entryId,
+    node_id: e.nodeId,
+    name: e.name,
+    details: JSON.stringify(e.details),
+    at: e.at,
+  })
+}
+
 export class AuditRepository {
   constructor(private readonly db: Db) {}
 
   /** Written in the same transaction as the change it describes, so the log cannot miss or invent an action. */
   async record(e: Omit<AuditEvent, 'id'>): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        library_id: e.libraryId,
-        space_id: e.spaceId,
-        actor: e.actor,
-        action: e.action,
-        entry_id: e.entryId,
-        node_id: e.nodeId,
-        name: e.name,
-        details: JSON.stringify(e.details),
-        at: e.at,
-      })
-      .execute()
+    await insertAuditEvent(this.db, e).execute()
   }
 
   /** Many events in one statement (a purge batch writes one per entry). */

@@ -1,3 +1,4 @@
+import { BinWritesRepository } from '../trash/bin-writes.repository.ts'
 import type { Database, Db } from './database.ts'
 import { LibrariesRepository } from '../libraries/libraries.repository.ts'
 import { SpacesRepository } from '../spaces/spaces.repository.ts'
@@ -41,6 +42,7 @@ export class Repos {
   readonly nodeQueries: NodeQueriesRepository
   readonly spaceDeletion: SpaceDeletionRepository
   readonly partUploads: PartUploadsRepository
+  readonly binWrites: BinWritesRepository
 
   constructor(db: Db, database: Database) {
     this.libraries = new LibrariesRepository(db)
@@ -62,6 +64,7 @@ export class Repos {
     this.nodeQueries = new NodeQueriesRepository(db)
     this.spaceDeletion = new SpaceDeletionRepository(db)
     this.partUploads = new PartUploadsRepository(db)
+    this.binWrites = new BinWritesRepository(db, database.kit)
   }
 }
 

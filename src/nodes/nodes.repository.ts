@@ -1,6 +1,6 @@
-import { sql, type Expression, type Selectable, type SqlBool } from 'kysely'
+import { sql, type Expression, type QueryCreator, type Selectable, type SqlBool } from 'kysely'
 import type { Db } from '../db/database.ts'
-import type { NodesTable } from '../db/schema.ts'
+import type { DB, NodesTable } from '../db/schema.ts'
 import type { DriveNode, NodeSortKey, SortOrder } from './node.ts'
 
 /**
@@ -12,6 +12,44 @@ export function visible(alias: string): Expression<SqlBool> {
   return sql<SqlBool>`(${sql.ref(`${alias}.state`)} = 'live' and not exists (
     select 1 from node_ancestors va join nodes vn on vn.id = va.ancestor_id
     where va.node_id = ${sql.ref(`${alias}.id`)} and va.depth > 0 and vn.state <> 'live'))`
+}
+
+export interface RootStateChange {
+  id: number
+  parentId: number
+  from: DriveNode['state']
+  to: DriveNode['state']
+  /** The entry the root now belongs to (null when restored); may be another part of the same statement. */
+  entryId: number | null | Expression<number>
+  /** What every folder above gains (negative when the subtree leaves). */
+  bytes: number
+  items: number
+  now: number
+}
+
+/**
+ * Trashes or restores a subtree's root in one statement: the root's guarded state change, and the counters of every
+ * folder above it plus its parent's modification time. All or nothing: if the root is not in `from` state (someone else
+ * won), no row changes. Returns the ids written; the root's id is among them exactly when the change happened.
+ */
+export function changeRootState(qc: QueryCreator<DB>, c: RootStateChange) {
+  const isRoot = sql<SqlBool>`id = ${c.id}`
+  return (
+    qc
+      .updateTable('nodes')
+      .set({
+        state: sql`case when ${isRoot} then ${c.to} else state end`,
+        recycle_entry_id: sql`case when ${isRoot} then ${c.entryId} else recycle_entry_id end`,
+        size_bytes: sql`case when ${isRoot} then size_bytes else size_bytes + ${c.bytes} end`,
+        item_count: sql`case when ${isRoot} then item_count else item_count + ${c.items} end`,
+        modified_at: sql`case when id = ${c.parentId} then ${c.now} else modified_at end`,
+      })
+      .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', c.id))
+      .where((eb) => eb.exists(eb.selectFrom('nodes as g').select(sql`1`.as('one')).where('g.id', '=', c.id).where('g.state', '=', c.from)))
+      // The root's own guard again, on the row being written (what a concurrent writer's commit is re-checked against).
+      .where((eb) => eb.or([eb('id', '<>', c.id), eb('state', '=', c.from)]))
+      .returning('id')
+  )
 }
 
 export const SORT_COLUMNS = { name: 'name', size: 'size_bytes', modified: 'modified_at', created: 'created_at' } as const
@@ -153,32 +191,6 @@ export class NodesRepository {
       }))
       .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', folderId))
       .execute()
-  }
-
-  /**
-   * Trashes or restores a subtree's root in one statement (a round trip counts on PostgreSQL): the root's guarded state
-   * change, and the counters of every folder above it plus its parent's modification time. `bytes`/`items` are what the
-   * folders above gain (negative when the subtree leaves). All or nothing: if the root is not in `from` state (someone
-   * else won), no row changes and the answer is false.
-   */
-  async changeRootState(c: { id: number; parentId: number; from: DriveNode['state']; to: DriveNode['state']; entryId: number | null; bytes: number; items: number; now: number }): Promise<boolean> {
-    const isRoot = sql<SqlBool>`id = ${c.id}`
-    const rows = await this.db
-      .updateTable('nodes')
-      .set({
-        state: sql`case when ${isRoot} then ${c.to} else state end`,
-        recycle_entry_id: sql`case when ${isRoot} then ${c.entryId} else recycle_entry_id end`,
-        size_bytes: sql`case when ${isRoot} then size_bytes else size_bytes + ${c.bytes} end`,
-        item_count: sql`case when ${isRoot} then item_count else item_count + ${c.items} end`,
-        modified_at: sql`case when id = ${c.parentId} then ${c.now} else modified_at end`,
-      })
-      .where('id', 'in', (eb) => eb.selectFrom('node_ancestors').select('ancestor_id').where('node_id', '=', c.id))
-      .where((eb) => eb.exists(eb.selectFrom('nodes as g').select(sql`1`.as('one')).where('g.id', '=', c.id).where('g.state', '=', c.from)))
-      // The root's own guard again, on the row being written (what a concurrent writer's commit is re-checked against).
-      .where((eb) => eb.or([eb('id', '<>', c.id), eb('state', '=', c.from)]))
-      .returning('id')
-      .execute()
-    return rows.some((r) => Number(r.id) === c.id)
   }
 
   async rename(id: number, name: string, now: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts'
 import type { DialectKit } from '../db/dialects/kit.ts'
-import type { SpacesTable } from '../db/schema.ts'
-import type { Selectable } from 'kysely'
+import type { DB, SpacesTable } from '../db/schema.ts'
+import type { QueryCreator, Selectable } from 'kysely'
 
 export interface Space {
   id: string
@@ -53,6 +53,24 @@ function toSpace(r: Selectable<SpacesTable>): Space {
     trashEntries: Number(r.trash_entries),
     createdAt: r.created_at,
   }
+}
+
+export interface SpaceCounterDelta {
+  liveBytes?: number
+  trashBytes?: number
+  trashEntries?: number
+}
+
+/** The update of a space's counters, to run alone or inside a larger statement. */
+export function adjustSpaceCounters(qc: QueryCreator<DB>, spaceId: number, delta: SpaceCounterDelta) {
+  return qc
+    .updateTable('spaces')
+    .set((eb) => ({
+      live_bytes: eb('live_bytes', '+', delta.liveBytes ?? 0),
+      trash_bytes: eb('trash_bytes', '+', delta.trashBytes ?? 0),
+      trash_entries: eb('trash_entries', '+', delta.trashEntries ?? 0),
+    }))
+    .where('id', '=', spaceId)
 }
 
 export class SpacesRepository {
@@ -143,16 +161,8 @@ export class SpacesRepository {
   }
 
   /** Moves counters between live and in-bin (trash: live→bin, restore: bin→live) and adjusts the bin's entry count. */
-  async adjust(spaceId: number, delta: { liveBytes?: number; trashBytes?: number; trashEntries?: number }): Promise<void> {
-    await this.db
-      .updateTable('spaces')
-      .set((eb) => ({
-        live_bytes: eb('live_bytes', '+', delta.liveBytes ?? 0),
-        trash_bytes: eb('trash_bytes', '+', delta.trashBytes ?? 0),
-        trash_entries: eb('trash_entries', '+', delta.trashEntries ?? 0),
-      }))
-      .where('id', '=', spaceId)
-      .execute()
+  async adjust(spaceId: number, delta: SpaceCounterDelta): Promise<void> {
+    await adjustSpaceCounters(this.db, spaceId, delta).execute()
   }
 
   async delete(spaceId: number): Promise<void> {

@@ -46,22 +46,23 @@ export async function trashNode(
     held: false,
     purgeTaskId,
   }
-  const entryId = await r.trash.insert(entryFields)
   // The root is `trashed` whatever the entry's state: the entry alone says whether it is being purged, so a cancelled
   // purge only has to flip the entry back.
-  const moved = await r.nodes.changeRootState({ id: node.id, parentId: node.parentId, from: 'live', to: 'trashed', entryId, bytes: -node.sizeBytes, items: -(node.itemCount + 1), now })
-  if (!moved) throw new DomainError('node.not_found', `Node ${node.id} was removed by another request`, { id: String(node.id) })
-  await r.spaces.adjust(Number(space.id), { liveBytes: -node.sizeBytes, trashBytes: node.sizeBytes, trashEntries: purgeNow ? 0 : 1 })
-  await r.audit.record({
-    libraryId: space.libraryId,
-    spaceId: Number(space.id),
-    actor: ctx.userId,
-    action: purgeNow ? 'delete' : 'trash',
-    entryId,
-    nodeId: node.id,
-    name: node.name,
-    details: { path: entryFields.originalPath, sizeBytes: node.sizeBytes, itemCount: entryFields.itemCount, ...(purgeTaskId ? { taskId: purgeTaskId } : {}) },
-    at: now,
+  const entryId = await r.binWrites.trash({
+    entry: entryFields,
+    root: { id: node.id, parentId: node.parentId, from: 'live', to: 'trashed', bytes: -node.sizeBytes, items: -(node.itemCount + 1), now },
+    space: { liveBytes: -node.sizeBytes, trashBytes: node.sizeBytes, trashEntries: purgeNow ? 0 : 1 },
+    audit: {
+      libraryId: space.libraryId,
+      spaceId: Number(space.id),
+      actor: ctx.userId,
+      action: purgeNow ? 'delete' : 'trash',
+      nodeId: node.id,
+      name: node.name,
+      details: { path: entryFields.originalPath, sizeBytes: node.sizeBytes, itemCount: entryFields.itemCount, ...(purgeTaskId ? { taskId: purgeTaskId } : {}) },
+      at: now,
+    },
   })
+  if (entryId === null) throw new DomainError('node.not_found', `Node ${node.id} was removed by another request`, { id: String(node.id) })
   return { entry: { id: entryId, ...entryFields }, purgeTaskId }
 }

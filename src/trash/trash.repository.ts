@@ -1,6 +1,6 @@
-import { sql, type Selectable, type SqlBool } from 'kysely'
+import { sql, type QueryCreator, type Selectable, type SqlBool } from 'kysely'
 import type { Db } from '../db/database.ts'
-import type { RecycleEntriesTable } from '../db/schema.ts'
+import type { DB, RecycleEntriesTable } from '../db/schema.ts'
 import type { BinSortKey, RecycleEntry, TrashFilter } from './recycle-entry.ts'
 import type { SortOrder } from '../nodes/node.ts'
 
@@ -44,6 +44,30 @@ function toEntry(r: Selectable<RecycleEntriesTable>): RecycleEntry {
   }
 }
 
+/** The insert of one entry returning its id, to run alone or inside a larger statement. */
+export function insertRecycleEntry(qc: QueryCreator<DB>, e: Omit<RecycleEntry, 'id'>) {
+  return qc
+    .insertInto('recycle_entries')
+    .values({
+      space_id: e.spaceId,
+      root_node_id: e.rootNodeId,
+      name: e.name,
+      kind: e.kind,
+      size_bytes: e.sizeBytes,
+      item_count: e.itemCount,
+      original_parent_id: e.originalParentId,
+      original_path: e.originalPath,
+      modified_at: e.modifiedAt,
+      removed_at: e.removedAt,
+      removed_by: e.removedBy,
+      expires_at: e.expiresAt,
+      state: e.state,
+      held: e.held ? 1 : 0,
+      purge_task_id: e.purgeTaskId,
+    })
+    .returning('id')
+}
+
 export interface TrashPageQuery {
   sort: BinSortKey
   order: SortOrder
@@ -55,31 +79,6 @@ export interface TrashPageQuery {
 
 export class TrashRepository {
   constructor(private readonly db: Db) {}
-
-  async insert(e: Omit<RecycleEntry, 'id'>): Promise<number> {
-    const row = await this.db
-      .insertInto('recycle_entries')
-      .values({
-        space_id: e.spaceId,
-        root_node_id: e.rootNodeId,
-        name: e.name,
-        kind: e.kind,
-        size_bytes: e.sizeBytes,
-        item_count: e.itemCount,
-        original_parent_id: e.originalParentId,
-        original_path: e.originalPath,
-        modified_at: e.modifiedAt,
-        removed_at: e.removedAt,
-        removed_by: e.removedBy,
-        expires_at: e.expiresAt,
-        state: e.state,
-        held: e.held ? 1 : 0,
-        purge_task_id: e.purgeTaskId,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    return Number(row.id)
-  }
 
   async find(spaceId: number, id: number): Promise<RecycleEntry | undefined> {
     const row = await this.db.selectFrom('recycle_entries').selectAll().where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()

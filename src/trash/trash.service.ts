@@ -205,22 +205,24 @@ export class TrashService {
     // Name and place first, state last: the node joins the live siblings only once its name is free there.
     if (target.id !== node.parentId) await r.nodes.reparent(node.id, target.id, plan.name)
     else if (plan.name !== node.name) await r.nodes.rename(node.id, plan.name, node.modifiedAt)
-    if (!(await r.nodes.changeRootState({ id: node.id, parentId: target.id, from: 'trashed', to: 'live', entryId: null, bytes: entry.sizeBytes, items: entry.itemCount, now }))) {
-      throw new DomainError('trash.entry_not_found', `Entry ${entry.id} no longer holds a restorable item`, { id: String(entry.id) })
-    }
-    await r.spaces.adjust(spaceNum, { liveBytes: entry.sizeBytes, trashBytes: -entry.sizeBytes, trashEntries: -1 })
     const path = '/' + (targetNames ? [...targetNames, plan.name] : await r.nodes.pathNames(node.id)).join('/')
-    await r.audit.record({
-      libraryId: space.libraryId,
+    const restored = await r.binWrites.restore({
+      root: { id: node.id, parentId: target.id, from: 'trashed', to: 'live', entryId: null, bytes: entry.sizeBytes, items: entry.itemCount, now },
       spaceId: spaceNum,
-      actor: actor.userId,
-      action: 'restore',
-      entryId: entry.id,
-      nodeId: node.id,
-      name: plan.name,
-      details: { from: entry.originalPath, to: path, renamed: plan.renamed, parentRecreated, restoredToRoot },
-      at: now,
+      space: { liveBytes: entry.sizeBytes, trashBytes: -entry.sizeBytes, trashEntries: -1 },
+      audit: {
+        libraryId: space.libraryId,
+        spaceId: spaceNum,
+        actor: actor.userId,
+        action: 'restore',
+        entryId: entry.id,
+        nodeId: node.id,
+        name: plan.name,
+        details: { from: entry.originalPath, to: path, renamed: plan.renamed, parentRecreated, restoredToRoot },
+        at: now,
+      },
     })
+    if (!restored) throw new DomainError('trash.entry_not_found', `Entry ${entry.id} no longer holds a restorable item`, { id: String(entry.id) })
     return {
       entryId: String(entry.id),
       status: 'restored',

@@ -12,6 +12,8 @@ export interface DialectKit {
     skipLocked: boolean
     /** Several processes may write at once. */
     concurrentWriters: boolean
+    /** INSERT/UPDATE/DELETE inside WITH (PostgreSQL): several writes in one statement, one round trip. */
+    writableCtes: boolean
   }
   /** Column type and constraints for an auto-increment 64-bit primary key. */
   idColumn: { type: 'integer' | 'bigserial'; build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder }

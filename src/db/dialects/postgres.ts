@@ -16,7 +16,7 @@ export function postgresKit(connectionString: string, opts: { schema?: string; m
   return {
     name: 'postgres',
     dialect: new PostgresDialect({ pool }),
-    capabilities: { skipLocked: true, concurrentWriters: true },
+    capabilities: { skipLocked: true, concurrentWriters: true, writableCtes: true },
     idColumn: { type: 'bigserial', build: (c) => c.primaryKey() },
     // Kysely looks for its migration tables across all schemas unless told which one is ours.
     migrationSchema: opts.schema,

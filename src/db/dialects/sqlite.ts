@@ -49,7 +49,7 @@ export function sqliteKit(file: string): DialectKit {
   return {
     name: 'sqlite',
     dialect: new TroveSqliteDialect({ database }),
-    capabilities: { skipLocked: false, concurrentWriters: false },
+    capabilities: { skipLocked: false, concurrentWriters: false, writableCtes: false },
     idColumn: { type: 'integer', build: (c) => c.primaryKey().autoIncrement() },
     isRetryable: () => false,
     isUniqueViolation: (e) => (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
