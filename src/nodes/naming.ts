@@ -16,8 +16,16 @@ const MAX_NUMBERED = 10_000
  * Decides the name a new or restored node gets under `parentId`. The unique index on live siblings
  * stays the real guard; this only picks a free name and reports what it chose.
  */
-export async function planName(r: Repos, parentId: number, name: string, kind: DriveNode['kind'], policy: ConflictPolicy): Promise<NamePlan> {
-  const existing = await r.nodes.findLiveChild(parentId, name)
+export async function planName(
+  r: Repos,
+  parentId: number,
+  name: string,
+  kind: DriveNode['kind'],
+  policy: ConflictPolicy,
+  /** The live child of that name when the caller already looked it up. */
+  known?: { existing: DriveNode | null },
+): Promise<NamePlan> {
+  const existing = known ? known.existing : await r.nodes.findLiveChild(parentId, name)
   if (!existing) return { name, renamed: false, replaces: null }
   if (policy === 'overwrite') {
     if (kind === 'file' && existing.kind === 'file') return { name, renamed: false, replaces: existing }

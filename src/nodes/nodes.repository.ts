@@ -104,19 +104,33 @@ export class NodesRepository {
 
   /**
    * A visible node with the names of its path from the root, in one query: its ancestor chain (itself included) is
-   * what both need, and it is visible exactly when every node of that chain is live.
+   * what both need, and it is visible exactly when every node of that chain is live. With `liveChildNamed`, the same
+   * round trip also answers whether a live child of that name exists (a restore's name check).
    */
-  async findVisibleWithPath(spaceId: number, id: number): Promise<{ node: DriveNode; pathNames: string[] } | undefined> {
-    const rows = await this.db
+  async findVisibleWithPath(spaceId: number, id: number, opts: { liveChildNamed?: string } = {}): Promise<{ node: DriveNode; pathNames: string[]; liveChild: DriveNode | null } | undefined> {
+    let q = this.db
       .selectFrom('node_ancestors as c')
       .innerJoin('nodes as a', 'a.id', 'c.ancestor_id')
       .selectAll('a')
+      .select('c.depth')
       .where('c.node_id', '=', id)
-      .orderBy('c.depth', 'desc')
-      .execute()
-    const self = rows.at(-1)
-    if (!self || Number(self.id) !== id || Number(self.space_id) !== spaceId || rows.some((r) => r.state !== 'live')) return undefined
-    return { node: toNode(self), pathNames: rows.filter((r) => r.parent_id !== null).map((r) => r.name) }
+    if (opts.liveChildNamed !== undefined) {
+      q = q.unionAll(
+        this.db
+          .selectFrom('nodes')
+          .selectAll()
+          .select(sql<number>`-1`.as('depth'))
+          .where('parent_id', '=', id)
+          .where('name', '=', opts.liveChildNamed)
+          .where(sql<SqlBool>`state = 'live'`),
+      )
+    }
+    const rows = await q.orderBy('depth', 'desc').execute()
+    const chain = rows.filter((r) => Number(r.depth) >= 0)
+    const self = chain.at(-1)
+    if (!self || Number(self.id) !== id || Number(self.space_id) !== spaceId || chain.some((r) => r.state !== 'live')) return undefined
+    const child = rows.find((r) => Number(r.depth) < 0)
+    return { node: toNode(self), pathNames: chain.filter((r) => r.parent_id !== null).map((r) => r.name), liveChild: child ? toNode(child) : null }
   }
 
   /** Any node of the space whatever its state (restore and purge work on trashed subtrees). */

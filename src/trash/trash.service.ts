@@ -178,15 +178,17 @@ export class TrashService {
     }
     // The entry is a snapshot of its root as trashed, and a trashed root never changes: no need to read the node.
     const node = { id: entry.rootNodeId, name: entry.name, kind: entry.kind, parentId: entry.originalParentId, modifiedAt: entry.modifiedAt }
-    const original = await r.nodes.findVisibleWithPath(spaceNum, entry.originalParentId)
+    const original = await r.nodes.findVisibleWithPath(spaceNum, entry.originalParentId, { liveChildNamed: node.name })
     let target: DriveNode
     // The names of the target's path when known without another query (the restored path is reported and audited).
     let targetNames: string[] | null = null
+    let known: { existing: DriveNode | null } | undefined
     let parentRecreated = false
     let restoredToRoot = false
     if (original && original.node.kind === 'folder') {
       target = original.node
       targetNames = original.pathNames
+      known = { existing: original.liveChild }
     } else if (onMissingParent === 'fail') {
       throw new DomainError('trash.parent_missing', `The original folder of ${entry.originalPath} no longer exists`, { originalPath: entry.originalPath })
     } else if (onMissingParent === 'root') {
@@ -197,7 +199,7 @@ export class TrashService {
       target = await this.recreateFolders(r, space, parentPathOf(entry.originalPath), actor.userId, now)
       parentRecreated = true
     }
-    const plan = await planName(r, target.id, node.name, node.kind, onConflict)
+    const plan = await planName(r, target.id, node.name, node.kind, onConflict, known)
     if (plan.replaces) {
       authorize(actor, space, 'delete_file')
       await trashNode(r, { space: (await r.spaces.find(spaceNum))!, node: plan.replaces, userId: actor.userId, now, permanent: false })
