@@ -1052,8 +1052,9 @@ class SqliteBulk extends Bulk {
  * primary-key constraint: the bin's sort indexes, nodes' name/parent/blob indexes, the closure's by-ancestor index)
  * are dropped on open and re-created from their exact definitions (pg_get_indexdef) on close: building an index once
  * from sorted data is several times faster than a million random insertions into each of them.
- * close() also moves the bigserial sequences past the explicit ids (setval) and runs VACUUM ANALYZE on the tables
- * written, so the planner has statistics and autovacuum does not start on them in the middle of a measurement.
+ * close() also moves the bigserial sequences past the explicit ids (setval), runs VACUUM ANALYZE on the tables
+ * written, so the planner has statistics and autovacuum does not start on them in the middle of a measurement, and a
+ * CHECKPOINT (the counterpart of SQLite's wal_checkpoint in SqliteBulk.close).
  */
 const PG_ROWS = 25_000
 const PG_DEFERRED_INDEX_TABLES = ['nodes', 'node_ancestors', 'recycle_entries']
@@ -1193,6 +1194,9 @@ class PostgresBulk extends Bulk {
         await this.client.query(`select setval(pg_get_serial_sequence($1, 'id'), m) from (select max(id) as m from ${table}) x where m is not null`, [table])
       }
       await this.client.query('vacuum (analyze) nodes, node_ancestors, recycle_entries, blobs, spaces')
+      // The population's dirty pages reach the disk now, as SQLite's WAL checkpoint does on its side, instead of in a
+      // checkpoint that happens to run during the measured calls (their commits then wait behind its writes).
+      await this.client.query('checkpoint').catch(() => undefined) // needs a superuser (or pg_checkpoint); else measured as is
     } finally {
       await this.client.end()
     }
