@@ -389,6 +389,8 @@ export interface Fixture {
  */
 export async function openFixture(ctx: BenchContext, dataDir: string): Promise<Fixture> {
   const env: Record<string, string> = { TROVE_DATA_DIR: dataDir, TROVE_HOST: '127.0.0.1', TROVE_PORT: '0', TROVE_LOG_LEVEL: 'warn' }
+  // For A/B runs of the PostgreSQL engine: TROVE_DATABASE_PREPARED_STATEMENTS=0 npm run bench -- --engine postgres
+  if (process.env.TROVE_DATABASE_PREPARED_STATEMENTS) env.TROVE_DATABASE_PREPARED_STATEMENTS = process.env.TROVE_DATABASE_PREPARED_STATEMENTS
   let schema: string | null = null
   if (ctx.engine === 'postgres') {
     schema = `bench_${process.pid}_${++schemaSeq}`

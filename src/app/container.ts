@@ -130,7 +130,7 @@ export async function buildContainer(cfg: Config, opts: ContainerOptions = {}) {
 async function dialectKitFor(cfg: Config) {
   if (cfg.db.kind !== 'postgres') return sqliteKit(cfg.db.file)
   const { postgresKit } = await import('../db/dialects/postgres.ts')
-  return postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize })
+  return postgresKit(cfg.db.url, { schema: cfg.db.schema ?? undefined, max: cfg.db.poolSize, prepare: cfg.db.preparedStatements })
 }
 
 async function makeBlobStore(cfg: Config, clock: Clock): Promise<BlobStore> {

@@ -6,7 +6,7 @@ export interface Config {
   /** trustProxy: which peers may set X-Forwarded-For (false: none, a number: that many hops, or addresses/CIDRs). */
   http: { host: string; port: number; publicUrl: string | null; trustProxy: false | number | string[] }
   dataDir: string
-  db: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string | null; poolSize: number }
+  db: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string | null; poolSize: number; preparedStatements: boolean }
   jobs: { worker: boolean; leaseMs: number; pollMs: number; retentionPeriodMs: number }
   purge: { entryBatch: number; nodeBatch: number }
   blobs:
@@ -34,7 +34,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     http: { host: env.TROVE_HOST || '127.0.0.1', port: int('TROVE_PORT', 8080, 0, 65535), publicUrl: env.TROVE_PUBLIC_URL || null, trustProxy: parseTrustProxy(env.TROVE_TRUST_PROXY, errors) },
     dataDir,
     db: env.TROVE_DATABASE_URL
-      ? { kind: 'postgres', url: env.TROVE_DATABASE_URL, schema: env.TROVE_DATABASE_SCHEMA || null, poolSize: int('TROVE_DATABASE_POOL', 10, 1, 200) }
+      ? {
+          kind: 'postgres',
+          url: env.TROVE_DATABASE_URL,
+          schema: env.TROVE_DATABASE_SCHEMA || null,
+          poolSize: int('TROVE_DATABASE_POOL', 10, 1, 200),
+          preparedStatements: env.TROVE_DATABASE_PREPARED_STATEMENTS !== '0',
+        }
       : { kind: 'sqlite', file: path.join(dataDir, 'trove.sqlite') },
     jobs: {
       worker: env.TROVE_WORKER !== '0',

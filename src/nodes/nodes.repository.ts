@@ -2,6 +2,7 @@ import { sql, type Expression, type QueryCreator, type Selectable, type SqlBool 
 import type { Db } from '../db/database.ts'
 import type { DB, NodesTable } from '../db/schema.ts'
 import type { DriveNode, NodeSortKey, SortOrder } from './node.ts'
+import { NODE_COLUMNS } from '../db/columns.ts'
 
 /**
  * The one definition of "visible": the node is live and no ancestor is trashed or purging.
@@ -111,14 +112,14 @@ export class NodesRepository {
     let q = this.db
       .selectFrom('node_ancestors as c')
       .innerJoin('nodes as a', 'a.id', 'c.ancestor_id')
-      .selectAll('a')
+      .select(NODE_COLUMNS.map((c) => `a.${c}` as const))
       .select('c.depth')
       .where('c.node_id', '=', id)
     if (opts.liveChildNamed !== undefined) {
       q = q.unionAll(
         this.db
           .selectFrom('nodes')
-          .selectAll()
+          .select(NODE_COLUMNS)
           .select(sql<number>`-1`.as('depth'))
           .where('parent_id', '=', id)
           .where('name', '=', opts.liveChildNamed)
@@ -135,14 +136,14 @@ export class NodesRepository {
 
   /** Any node of the space whatever its state (restore and purge work on trashed subtrees). */
   async find(spaceId: number, id: number): Promise<DriveNode | undefined> {
-    const row = await this.db.selectFrom('nodes').selectAll().where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
+    const row = await this.db.selectFrom('nodes').select(NODE_COLUMNS).where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
     return row && toNode(row)
   }
 
   async findLiveChild(parentId: number, name: string): Promise<DriveNode | undefined> {
     const row = await this.db
       .selectFrom('nodes')
-      .selectAll()
+      .select(NODE_COLUMNS)
       .where('parent_id', '=', parentId)
       .where('name', '=', name)
       .where(sql<SqlBool>`state = 'live'`)

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts'
 import type { DialectKit } from '../db/dialects/kit.ts'
 import type { DB, SpacesTable } from '../db/schema.ts'
 import type { QueryCreator, Selectable } from 'kysely'
+import { SPACE_COLUMNS } from '../db/columns.ts'
 
 export interface Space {
   id: string
@@ -94,7 +95,7 @@ export class SpacesRepository {
    * holds the one write lock). One round trip where lockForWrite + find took two.
    */
   async findForWrite(spaceId: number): Promise<Space | undefined> {
-    let q = this.db.selectFrom('spaces').selectAll().where('id', '=', spaceId)
+    let q = this.db.selectFrom('spaces').select(SPACE_COLUMNS).where('id', '=', spaceId)
     if (this.kit.capabilities.concurrentWriters) q = q.forUpdate()
     const row = await q.executeTakeFirst()
     return row && toSpace(row)
@@ -127,7 +128,7 @@ export class SpacesRepository {
   }
 
   async find(spaceId: number): Promise<Space | undefined> {
-    const row = await this.db.selectFrom('spaces').selectAll().where('id', '=', spaceId).executeTakeFirst()
+    const row = await this.db.selectFrom('spaces').select(SPACE_COLUMNS).where('id', '=', spaceId).executeTakeFirst()
     return row && toSpace(row)
   }
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts'
 import type { DB, RecycleEntriesTable } from '../db/schema.ts'
 import type { BinSortKey, RecycleEntry, TrashFilter } from './recycle-entry.ts'
 import type { SortOrder } from '../nodes/node.ts'
+import { RECYCLE_ENTRY_COLUMNS } from '../db/columns.ts'
 
 export const TRASH_SORT_COLUMNS = {
   name: 'name',
@@ -81,7 +82,7 @@ export class TrashRepository {
   constructor(private readonly db: Db) {}
 
   async find(spaceId: number, id: number): Promise<RecycleEntry | undefined> {
-    const row = await this.db.selectFrom('recycle_entries').selectAll().where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
+    const row = await this.db.selectFrom('recycle_entries').select(RECYCLE_ENTRY_COLUMNS).where('id', '=', id).where('space_id', '=', spaceId).executeTakeFirst()
     return row && toEntry(row)
   }
 
@@ -92,7 +93,7 @@ export class TrashRepository {
 
   /** The restore side of the race with purge: only a `trashed` entry can be taken. Returns the entry taken, if any. */
   async takeForRestore(spaceId: number, id: number): Promise<RecycleEntry | undefined> {
-    const row = await this.db.deleteFrom('recycle_entries').where('id', '=', id).where('space_id', '=', spaceId).where('state', '=', 'trashed').returningAll().executeTakeFirst()
+    const row = await this.db.deleteFrom('recycle_entries').where('id', '=', id).where('space_id', '=', spaceId).where('state', '=', 'trashed').returning(RECYCLE_ENTRY_COLUMNS).executeTakeFirst()
     return row && toEntry(row)
   }
 

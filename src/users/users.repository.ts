@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts'
+import { TOKEN_COLUMNS } from '../db/columns.ts'
 
 export interface User {
   libraryId: string
@@ -56,7 +57,7 @@ export class UsersRepository {
   }
 
   async findToken(tokenHash: string): Promise<TokenRow | undefined> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+    const row = await this.db.selectFrom('tokens').select(TOKEN_COLUMNS).where('token_hash', '=', tokenHash).executeTakeFirst()
     return (
       row && {
         tokenHash: row.token_hash,
