@@ -7,8 +7,11 @@ import type { DialectKit } from './kit.ts'
 // int8 columns (ids, bytes, epoch ms) stay below 2^53, so numbers are safe and keep one row type for both engines.
 pg.types.setTypeParser(20, (v) => Number(v))
 
-/** Statements with more parameters (IN lists of any length) would prepare one statement per length: left unprepared. */
-const MAX_PREPARED_PARAMS = 32
+/**
+ * Statements with more parameters are left unprepared: an IN list prepares one statement per length. 64 covers the
+ * trash's closing writes (≈ 40 parameters in one statement).
+ */
+const MAX_PREPARED_PARAMS = 64
 /** Distinct statements prepared per process (each connection keeps a plan per statement it has run). */
 const MAX_PREPARED_STATEMENTS = 1000
 const preparedNames = new Map<string, string>()
