@@ -398,18 +398,7 @@ export async function openFixture(ctx: BenchContext, dataDir: string): Promise<F
     Object.assign(env, { TROVE_DATABASE_URL: PG_URL, TROVE_DATABASE_SCHEMA: schema })
   }
   const cfg = loadConfig(env)
-  let c: Container
-  for (let attempt = 1; ; attempt++) {
-    try {
-      c = await buildContainer(cfg)
-      break
-    } catch (e) {
-      // Kysely's migrator introspects every schema of the database; another run dropping its schema at that moment
-      // makes that query fail. A second attempt does not meet the same drop.
-      if (ctx.engine !== 'postgres' || attempt >= 3) throw e
-      ctx.log(`migration attempt ${attempt} failed (${(e as Error).message.split('\n')[0]}); retrying`)
-    }
-  }
+  const c = await buildContainer(cfg)
   const lib = await c.libraries.create({ name: 'bench' })
   const issued = await c.auth.issueToken({ libraryId: lib.libraryId, userId: 'admin', grants: ['admin'], periodSeconds: 7 * 86_400 })
   return {

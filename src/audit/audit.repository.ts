@@ -17,9 +17,10 @@ export interface AuditEvent {
   at: number
 }
 
-/** The insert of one event, to run alone or inside a larger statement (`entryId` may be another part's result). */
-export function insertAuditEvent(qc: QueryCreator<DB>, e: Omit<AuditEvent, 'id' | 'entryId'> & { entryId: number | null | Expression<number> }) {
-  return qc.insertInto('audit_events').values({
+type NewAuditEvent = Omit<AuditEvent, 'id' | 'entryId'> & { entryId: number | null | Expression<number> }
+
+function auditRow(e: NewAuditEvent) {
+  return {
     library_id: e.libraryId,
     space_id: e.spaceId,
     actor: e.actor,
@@ -29,7 +30,12 @@ export function insertAuditEvent(qc: QueryCreator<DB>, e: Omit<AuditEvent, 'id' 
     name: e.name,
     details: JSON.stringify(e.details),
     at: e.at,
-  })
+  }
+}
+
+/** The insert of one event, to run alone or inside a larger statement (`entryId` may be another part's result). */
+export function insertAuditEvent(qc: QueryCreator<DB>, e: NewAuditEvent) {
+  return qc.insertInto('audit_events').values(auditRow(e))
 }
 
 export class AuditRepository {
@@ -45,19 +51,7 @@ export class AuditRepository {
     for (let i = 0; i < events.length; i += 200) {
       await this.db
         .insertInto('audit_events')
-        .values(
-          events.slice(i, i + 200).map((e) => ({
-            library_id: e.libraryId,
-            space_id: e.spaceId,
-            actor: e.actor,
-            action: e.action,
-            entry_id: e.entryId,
-            node_id: e.nodeId,
-            name: e.name,
-            details: JSON.stringify(e.details),
-            at: e.at,
-          })),
-        )
+        .values(events.slice(i, i + 200).map(auditRow))
         .execute()
     }
   }

@@ -47,20 +47,11 @@ export async function migrate(database: Database): Promise<void> {
   await database.kit.prepare?.(database.db)
   await refuseNewerSchema(database)
   const migrator = new Migrator({ db: database.db, provider, migrationTableSchema: database.kit.migrationSchema, allowUnorderedMigrations: true })
-  let { error, results } = await migrator.migrateToLatest()
-  // Kysely looks for its tables in every schema of the database; another schema dropped during that scan (another
-  // installation or test run sharing the database) fails it without touching ours, so the scan is simply repeated.
-  for (let attempt = 1; error && isSchemaDroppedMeanwhile(error) && attempt < 5; attempt++) {
-    ;({ error, results } = await migrator.migrateToLatest())
-  }
+  const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
     throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message}`, { cause: error })
   }
-}
-
-function isSchemaDroppedMeanwhile(e: unknown): boolean {
-  return (e as { code?: string })?.code === '3F000'
 }
 
 /** A node must never run against a schema written by a newer build: it would misread what it does not know. */

@@ -49,14 +49,12 @@ export async function makeHarness(opts: { quotaBytes?: number; env?: Record<stri
 export async function testDatabaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   if (process.env.TROVE_TEST_DB !== 'postgres') return { env: {}, drop: async () => {} }
   const url = process.env.TROVE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-  // Under scripts/test.sh every schema of the run shares a prefix and is dropped once at the end: dropping while other
-  // files run breaks their catalogue scans (Kysely introspects every schema while migrating).
+  // Under scripts/test.sh every schema of the run shares a prefix, and whatever a crashed file leaves is dropped at the end.
   const run = process.env.TROVE_TEST_RUN
   const schema = `t_${run ?? 'x'}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   return {
     env: { TROVE_DATABASE_URL: url, TROVE_DATABASE_SCHEMA: schema },
     async drop() {
-      if (run) return
       const client = new pg.Client({ connectionString: url })
       await client.connect()
       try {

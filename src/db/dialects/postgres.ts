@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { PostgresDialect, sql } from 'kysely'
+import { PostgresDialect, sql, type DatabaseIntrospector, type Kysely, type PostgresDialectConfig, type TableMetadata } from 'kysely'
 import { DomainError } from '../../shared/errors.ts'
 import type { DialectKit } from './kit.ts'
 
@@ -43,6 +43,49 @@ class PreparingClient extends pg.Client {
   }
 }
 
+/**
+ * What Kysely's migrator asks the database (do its tables exist?), answered from our schema alone. Kysely's own
+ * introspector reads every table with its columns in every schema of the database: a node's start-up memory grew with
+ * everything else in a shared database (≈ 100 MiB more heap beside 700 other schemas), and a schema dropped during the
+ * scan failed the migration.
+ */
+class OwnSchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly schema: string | undefined,
+  ) {}
+
+  async getSchemas(): Promise<{ name: string }[]> {
+    return (await sql<{ name: string }>`select nspname as name from pg_namespace`.execute(this.db)).rows
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const schema = this.schema === undefined ? sql`current_schema()` : sql`${this.schema}`
+    const { rows } = await sql<{ name: string; schema: string; is_view: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind = 'v' as is_view
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(this.db)
+    return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.is_view, columns: [] }))
+  }
+
+  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
+    return { tables: await this.getTables() }
+  }
+}
+
+class TrovePostgresDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string | undefined,
+  ) {
+    super(config)
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new OwnSchemaIntrospector(db, this.schema)
+  }
+}
+
 export function postgresKit(connectionString: string, opts: { schema?: string; max?: number; prepare?: boolean } = {}): DialectKit {
   const pool = new pg.Pool({
     connectionString,
@@ -54,7 +97,7 @@ export function postgresKit(connectionString: string, opts: { schema?: string; m
   })
   return {
     name: 'postgres',
-    dialect: new PostgresDialect({ pool }),
+    dialect: new TrovePostgresDialect({ pool }, opts.schema),
     capabilities: { skipLocked: true, concurrentWriters: true, writableCtes: true },
     idColumn: { type: 'bigserial', build: (c) => c.primaryKey() },
     // Kysely looks for its migration tables across all schemas unless told which one is ours.
