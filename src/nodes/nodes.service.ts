@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import type { Store, Repos } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import { DomainError, invalid } from '../shared/errors.ts'
-import { validateName } from '../shared/names.ts'
+import { validateName, validateNameFilter } from '../shared/names.ts'
 import { parseDecimalId } from '../shared/ids.ts'
 import { decodeCursor, encodeCursor, type Page } from '../shared/cursor.ts'
 import { parseRangeHeader } from '../shared/byte-range.ts'
@@ -316,6 +316,7 @@ export class NodesService {
   async search(actor: Actor, spaceId: string, opts: { query: string; limit?: number; cursor?: string; kind?: DriveNode['kind'] }): Promise<Page<DriveNode>> {
     const space = await this.deps.spaces.load(actor, spaceId)
     if (!opts.query) throw invalid('A search needs a non-empty query')
+    validateNameFilter(opts.query, 'A search query')
     const limit = clampLimit(opts.limit)
     const after = opts.cursor ? decodeCursor(opts.cursor, 'search') : undefined
     const rows = await this.deps.store.repos.nodes.search(Number(space.id), opts.query, limit + 1, after && { key: String(after.k), id: after.i }, opts.kind)

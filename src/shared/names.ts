@@ -1,4 +1,4 @@
-import { DomainError } from './errors.ts'
+import { DomainError, invalid } from './errors.ts'
 
 /**
  * Node names are data, never paths: blobs are content-addressed, so a name never reaches the file system.
@@ -28,4 +28,13 @@ export function numberedName(name: string, n: number, isFolder: boolean): string
   const dot = name.lastIndexOf('.')
   if (isFolder || dot <= 0) return `${name} (${n})`
   return `${name.slice(0, dot)} (${n})${name.slice(dot)}`
+}
+
+/**
+ * A "name contains" filter longer than any name can match nothing, and SQLite refuses LIKE patterns over 50,000 bytes:
+ * refused as bad input rather than sent to the database.
+ */
+export function validateNameFilter(value: string, what: string): string {
+  if (Buffer.byteLength(value, 'utf8') > MAX_NAME_BYTES) throw invalid(`${what} can be at most ${MAX_NAME_BYTES} bytes in UTF-8 (no name is longer)`)
+  return value
 }

@@ -2,6 +2,7 @@ import type { Store, Repos } from '../db/store.ts'
 import type { Clock } from '../shared/clock.ts'
 import { DomainError, invalid, isDomainError } from '../shared/errors.ts'
 import { parseDecimalId } from '../shared/ids.ts'
+import { validateNameFilter } from '../shared/names.ts'
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts'
 import { authorize } from '../access/authorize.ts'
 import type { Actor } from '../access/grants.ts'
@@ -115,6 +116,7 @@ export class TrashService {
     if (opts.page !== undefined && opts.cursor) throw invalid('Use either page or cursor, not both')
     // An empty value (`?removedBy=`) means "no filter", for the items and the total alike.
     const filter = Object.fromEntries(Object.entries(opts.filter ?? {}).filter(([, v]) => v !== undefined && v !== '')) as TrashFilter
+    if (filter.nameContains !== undefined) validateNameFilter(filter.nameContains, 'The name filter')
     const sortTag = `trash:${sort}:${order}`
     const after = opts.cursor ? decodeCursor(opts.cursor, sortTag) : undefined
     const repo = this.deps.store.repos.trash
