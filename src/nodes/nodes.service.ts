@@ -54,16 +54,17 @@ export class NodesService {
 
   /** Resolves `root` or a decimal id to a visible node of the space. */
   async visibleNode(space: Space, nodeId: string | number, r: Repos = this.deps.store.repos): Promise<DriveNode> {
-    const id = nodeId === 'root' ? space.rootNodeId : parseDecimalId(nodeId)
-    const node = id === null ? undefined : await r.nodes.findVisible(Number(space.id), id)
-    if (!node) throw new DomainError('node.not_found', `Node ${nodeId} does not exist in space ${space.id}`, { id: String(nodeId) })
-    return node
+    return this.findOrNotFound(space, nodeId, (id) => r.nodes.findVisible(Number(space.id), id))
   }
 
   /** visibleNode with the names of its path (for a recycle entry's original path), in one round trip. */
   async visibleNodeWithPath(space: Space, nodeId: string | number, r: Repos = this.deps.store.repos): Promise<{ node: DriveNode; pathNames: string[] }> {
+    return this.findOrNotFound(space, nodeId, (id) => r.nodes.findVisibleWithPath(Number(space.id), id))
+  }
+
+  private async findOrNotFound<T>(space: Space, nodeId: string | number, find: (id: number) => Promise<T | undefined>): Promise<T> {
     const id = nodeId === 'root' ? space.rootNodeId : parseDecimalId(nodeId)
-    const found = id === null ? undefined : await r.nodes.findVisibleWithPath(Number(space.id), id)
+    const found = id === null ? undefined : await find(id)
     if (!found) throw new DomainError('node.not_found', `Node ${nodeId} does not exist in space ${space.id}`, { id: String(nodeId) })
     return found
   }

@@ -18,11 +18,11 @@ export const TRASH_SORT_COLUMNS = {
 } as const
 
 /**
- * "In the bin": the predicate of the bin's partial sort indexes (migration 009), written as a literal so that it matches
+ * "In the bin": the predicate of the bin's partial sort indexes (migration 009), the state written as a literal so that it matches
  * the index predicate when the statement is prepared (SQLite matches a bound parameter only by re-preparing with its
  * value, which needs a STAT4 build; PostgreSQL only in a custom plan).
  */
-const IN_BIN = sql<SqlBool>`state = 'trashed'`
+const inBin = (state = 'state') => sql<SqlBool>`${sql.ref(state)} = 'trashed'`
 
 function toEntry(r: Selectable<RecycleEntriesTable>): RecycleEntry {
   return {
@@ -118,7 +118,7 @@ export class TrashRepository {
       .updateTable('recycle_entries')
       .set({ state: 'purging', purge_task_id: taskId })
       .where('space_id', '=', spaceId)
-      .where(IN_BIN)
+      .where(inBin())
       .where('held', '=', 0)
       .executeTakeFirst()
     return Number(res.numUpdatedRows)
@@ -130,7 +130,7 @@ export class TrashRepository {
       .selectFrom('recycle_entries as e')
       .innerJoin('spaces as s', 's.id', 'e.space_id')
       .select(['e.id', 'e.space_id'])
-      .where(sql<SqlBool>`e.state = 'trashed'`)
+      .where(inBin('e.state'))
       .where('e.held', '=', 0)
       .where('s.hold', '=', 0)
       .where('e.expires_at', '<=', now)
@@ -199,13 +199,13 @@ export class TrashRepository {
       .updateTable('recycle_entries')
       .set({ expires_at: sql<number>`removed_at + ${retentionMs}` })
       .where('space_id', '=', spaceId)
-      .where(IN_BIN)
+      .where(inBin())
       .where(sql<SqlBool>`expires_at < removed_at + ${retentionMs}`)
       .execute()
   }
 
   private filtered(spaceId: number, f: TrashFilter) {
-    let q = this.db.selectFrom('recycle_entries').where('space_id', '=', spaceId).where(IN_BIN)
+    let q = this.db.selectFrom('recycle_entries').where('space_id', '=', spaceId).where(inBin())
     if (f.nameContains) {
       const pattern = '%' + f.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'
       q = q.where(sql<SqlBool>`lower(name) like ${pattern} escape '\\'`)

@@ -174,7 +174,7 @@ export class TrashService {
     // The guarded take is the first write: of a restore and a purge racing for this entry, exactly one wins.
     const id = parseDecimalId(entryId)
     const entry = id === null ? undefined : await r.trash.takeForRestore(spaceNum, id)
-    if (!entry) throw id === null ? new DomainError('trash.entry_not_found', `Entry ${entryId} is not in the recycle bin`, { id: entryId }) : await this.lostRace(r, space, id)
+    if (!entry) throw await this.lostRace(r, space, entryId, id)
     if (space.quotaBytes !== null && space.liveBytes + space.trashBytes > space.quotaBytes) {
       throw new DomainError('quota.exceeded', 'The space is over its quota; free space before restoring', { quotaBytes: space.quotaBytes, usedBytes: space.liveBytes + space.trashBytes })
     }
@@ -355,22 +355,27 @@ export class TrashService {
   private async visibleEntry(space: Space, entryId: string): Promise<RecycleEntry> {
     const id = parseDecimalId(entryId)
     const entry = id === null ? undefined : await this.deps.store.repos.trash.find(Number(space.id), id)
-    if (!entry) throw new DomainError('trash.entry_not_found', `Entry ${entryId} is not in the recycle bin`, { id: entryId })
+    if (!entry) throw entryNotFound(entryId)
     if (entry.state === 'purging') {
       throw new DomainError('trash.entry_purging', `Entry ${entryId} is being permanently deleted`, { id: entryId })
     }
     return entry
   }
 
-  private async lostRace(r: Repos, space: Space, id: number): Promise<DomainError> {
-    const now = await r.trash.find(Number(space.id), id)
-    if (now?.state === 'purging') return new DomainError('trash.entry_purging', `Entry ${id} is being permanently deleted and can no longer be restored`, { id: String(id) })
-    return new DomainError('trash.entry_not_found', `Entry ${id} is not in the recycle bin`, { id: String(id) })
+  /** Why an entry could not be taken for restore: a purge got it first, or it was never (or no longer) in the bin. */
+  private async lostRace(r: Repos, space: Space, entryId: string, id: number | null): Promise<DomainError> {
+    const now = id === null ? undefined : await r.trash.find(Number(space.id), id)
+    if (now?.state === 'purging') return new DomainError('trash.entry_purging', `Entry ${entryId} is being permanently deleted and can no longer be restored`, { id: entryId })
+    return entryNotFound(entryId)
   }
 
   present(e: RecycleEntry): TrashListItem {
     return { ...e, remainingDays: remainingDays(e.expiresAt, this.deps.clock.now()) }
   }
+}
+
+function entryNotFound(entryId: string): DomainError {
+  return new DomainError('trash.entry_not_found', `Entry ${entryId} is not in the recycle bin`, { id: entryId })
 }
 
 /** A dry run cannot promise the id of a folder it would create (it does not exist, and sequences are not rolled back). */

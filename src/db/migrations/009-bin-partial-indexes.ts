@@ -10,7 +10,7 @@ const SORT_KEYS = ['name', 'modified_at', 'size_bytes', 'removed_at', 'expires_a
  * ever read `trashed` rows. Now an entry leaves those seven indexes when it starts purging, and PostgreSQL adds nothing
  * to them for the `purging` version of the row. `(space_id, id)` keeps "does this space have any entry" an index probe.
  *
- * Queries name the state as a literal (`state = 'trashed'`, see IN_BIN in trash.repository.ts) so the planner can match
+ * Queries name the state as a literal (`state = 'trashed'`, see inBin in trash.repository.ts) so the planner can match
  * the index predicate. A build older than this migration still gets correct answers from the new indexes.
  */
 export async function up(db: Kysely<any>, _kit: DialectKit): Promise<void> {
